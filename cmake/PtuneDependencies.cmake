@@ -1,0 +1,27 @@
+# Every dependency is a Debian 12 package, installed by scripts/setup.sh.
+# The engine needs LibTorch and Protobuf only; the service parts add gRPC and friends.
+find_package(Threads REQUIRED)
+find_package(Torch REQUIRED)
+# Debian ships no protobuf CMake config, so Protobuf is found in module mode.
+find_package(Protobuf REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 CONFIG QUIET)
+if(NOT CLI11_FOUND)
+  find_path(PTUNE_CLI11_INCLUDE CLI/CLI.hpp REQUIRED)
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  target_include_directories(CLI11::CLI11 INTERFACE ${PTUNE_CLI11_INCLUDE})
+endif()
+
+if(NOT PTUNE_ENGINE_ONLY)
+  find_package(gRPC CONFIG REQUIRED)
+  find_package(prometheus-cpp CONFIG REQUIRED)
+  find_package(SQLite3 REQUIRED)
+endif()
+if(PTUNE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(PTUNE_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()

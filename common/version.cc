@@ -1,0 +1,7 @@
+#include "common/version.h"
+
+namespace ptune {
+
+const char* Version() { return PTUNE_VERSION; }
+
+}  // namespace ptune
