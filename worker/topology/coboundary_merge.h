@@ -1,0 +1,71 @@
+// Internal to the topology library: the working column of the H1 reduction, a Z/2 sum
+// of edge coboundaries, represented lazily.
+//
+// Ripser pushes every cofacet of every added edge into one heap: O(n log n) per edge,
+// although only the few smallest cofacets are ever looked at. Here each added edge is
+// a *stream* that materialises its cofacets kBatch at a time in (diameter, index)
+// order: a refill is one pass over two matrix rows keeping the kBatch smallest
+// cofacets above the previous batch. A small heap over the stream heads merges them;
+// equal heads cancel in pairs.
+#ifndef PTUNE_WORKER_TOPOLOGY_COBOUNDARY_MERGE_H_
+#define PTUNE_WORKER_TOPOLOGY_COBOUNDARY_MERGE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "worker/topology/simplex_index.h"
+
+namespace ptune::topology {
+
+template <typename T>
+class CoboundaryMerger {
+ public:
+  struct Cofacet {
+    T diam;
+    uint32_t k;      // the vertex added to the edge
+    uint64_t index;  // triangle index
+  };
+
+  // Start an empty column over `dist` (n×n, symmetric), ignoring cofacets whose
+  // diameter exceeds `threshold`.
+  void Reset(const T* dist, uint32_t n, T threshold);
+
+  // Add the coboundary of edge e (e.i > e.j) to the column.
+  void Add(RipsEdge e);
+
+  // The minimum cofacet of the column after cancellation, left in the column; false
+  // if the column is zero.
+  bool Pivot(Cofacet* pivot);
+
+ private:
+  static constexpr uint32_t kBatch = 8;
+  struct Stream {
+    RipsEdge edge;
+    T d;  // diameter of the edge
+    uint32_t pos, size;
+    bool last_batch;  // the scan found no cofacet beyond this batch
+    std::array<Cofacet, kBatch> batch;
+  };
+
+  const T* Row(uint32_t i) const { return dist_ + static_cast<size_t>(i) * n_; }
+  void Refill(Stream& s, const Cofacet* after);
+  // Moves a stream to its next cofacet; false when it has none left.
+  bool Advance(Stream& s);
+  bool HeadBefore(uint32_t a, uint32_t b) const;  // heap order on stream heads
+  const Cofacet& Head(uint32_t s) const { return streams_[s].batch[streams_[s].pos]; }
+  void PushHeap(uint32_t s);
+  uint32_t PopHeap();
+
+  const T* dist_ = nullptr;
+  uint32_t n_ = 0;
+  T threshold_ = 0;
+  std::vector<Stream> streams_;
+  std::vector<uint32_t> heap_;   // stream indices, min head on top
+  std::vector<uint32_t> group_;  // streams sharing the current minimum head
+};
+
+}  // namespace ptune::topology
+
+#endif  // PTUNE_WORKER_TOPOLOGY_COBOUNDARY_MERGE_H_
