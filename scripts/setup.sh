@@ -17,6 +17,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format git ca-certificates
   # engine: LibTorch on OpenBLAS (Debian's reference BLAS is 10x slower)
   libtorch-dev libopenblas0-openmp
+  # engine: NFKC normalisation in the USE-Lite tokenizer
+  libicu-dev
   # service
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   prometheus-cpp-dev libsqlite3-dev sqlite3 libssl-dev

@@ -1,0 +1,145 @@
+#include "worker/topology/torch_persistence.h"
+
+#include <chrono>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace ptune::topology {
+namespace {
+
+absl::Status CheckMatrix(const torch::Tensor& t, bool square, const char* what) {
+  if (t.dim() != 2 || !t.is_floating_point()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " must be a 2-D floating-point tensor"));
+  }
+  if (square && t.size(0) != t.size(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be square (got ", t.size(0), "x", t.size(1), ")"));
+  }
+  if (t.size(0) > kMaxPoints) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " has ", t.size(0), " rows; at most ", kMaxPoints, " are supported"));
+  }
+  return absl::OkStatus();
+}
+
+// Mean off-diagonal and largest finite entry of a detached CPU matrix's lower triangle.
+template <typename T>
+void LowerStats(const T* d, int64_t n, DifferentiableDiagram* out) {
+  double sum = 0, max = 0;
+  for (int64_t i = 1; i < n; ++i) {
+    for (int64_t j = 0; j < i; ++j) {
+      const double v = d[i * n + j];
+      sum += v;
+      if (v > max && v != kInfinity) max = v;
+    }
+  }
+  out->mean_distance = n >= 2 ? sum / (static_cast<double>(n) * (n - 1) / 2) : 0;
+  out->diameter = max;
+}
+
+torch::Tensor Gather(const torch::Tensor& flat, const std::vector<int64_t>& indices) {
+  torch::Tensor index = torch::tensor(indices, torch::TensorOptions().dtype(torch::kLong));
+  return flat.index_select(0, index.to(flat.device()));
+}
+
+}  // namespace
+
+torch::Tensor PairwiseDistances(const torch::Tensor& points, const DistanceOptions& options) {
+  TORCH_CHECK(points.dim() == 2 && points.is_floating_point(),
+              "PairwiseDistances: points must be a 2-D floating-point tensor");
+  torch::Tensor x = points;
+  if (options.kind == DistanceKind::kCosine) x = x / x.norm(2, 1, true).clamp_min(1e-12);
+  const int64_t n = x.size(0);
+  const torch::Tensor sq_norms = (x * x).sum(1);
+  torch::Tensor sq = sq_norms.unsqueeze(1) + sq_norms.unsqueeze(0) - 2 * x.mm(x.t());
+  sq = sq.masked_fill(torch::eye(n, x.options().dtype(torch::kBool)), 0);
+  const torch::Tensor positive = sq > options.sqrt_epsilon;
+  torch::Tensor dist =
+      torch::where(positive, sq.clamp_min(options.sqrt_epsilon).sqrt(), torch::zeros_like(sq));
+  if (options.normalize && n >= 2) {
+    const torch::Tensor mean = dist.sum() / static_cast<double>(n * (n - 1));
+    dist = dist / mean.clamp_min(1e-30);
+  }
+  return dist;
+}
+
+absl::StatusOr<std::unique_ptr<PersistenceLayer>> PersistenceLayer::Create(
+    const PersistenceLayerOptions& options) {
+  absl::StatusOr<std::unique_ptr<RipsEngine>> engine = RipsEngine::Create(options.rips);
+  if (!engine.ok()) return engine.status();
+  return std::unique_ptr<PersistenceLayer>(new PersistenceLayer(options, *std::move(engine)));
+}
+
+PersistenceLayer::PersistenceLayer(const PersistenceLayerOptions& options,
+                                   std::unique_ptr<RipsEngine> engine)
+    : options_(options), engine_(std::move(engine)) {}
+
+absl::StatusOr<DifferentiableDiagram> PersistenceLayer::Compute(const torch::Tensor& points) {
+  if (absl::Status status = CheckMatrix(points, false, "points"); !status.ok()) return status;
+  // NaN would compare false against the sqrt guard and silently become distance 0.
+  if (!torch::isfinite(points.detach()).all().item<bool>()) {
+    return absl::InvalidArgumentError("points contain NaN or infinite values");
+  }
+  return ComputeFromDistances(PairwiseDistances(points, options_.distance));
+}
+
+absl::StatusOr<DifferentiableDiagram> PersistenceLayer::ComputeFromDistances(
+    const torch::Tensor& distances) {
+  if (absl::Status status = CheckMatrix(distances, true, "distances"); !status.ok()) {
+    return status;
+  }
+  DifferentiableDiagram result;
+  const int64_t n = distances.size(0);
+  torch::Tensor cpu = distances.detach().to(torch::kCPU);
+  const bool use_double = cpu.scalar_type() == torch::kDouble;
+  cpu = (use_double ? cpu : cpu.to(torch::kFloat)).contiguous();
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status status =
+      use_double
+          ? engine_->ComputeSquare(cpu.data_ptr<double>(), static_cast<int>(n), &result.diagram)
+          : engine_->ComputeSquare(cpu.data_ptr<float>(), static_cast<int>(n), &result.diagram);
+  result.reduction_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!status.ok()) return status;
+  if (use_double) {
+    LowerStats(cpu.data_ptr<double>(), n, &result);
+  } else {
+    LowerStats(cpu.data_ptr<float>(), n, &result);
+  }
+
+  std::vector<int64_t> h0_death, h1_birth, h1_death;
+  for (const PersistencePair& pair : result.diagram.pairs) {
+    if (!pair.finite()) continue;
+    const int64_t death = pair.death_edge[0] * n + pair.death_edge[1];
+    if (pair.dim == 0) {
+      h0_death.push_back(death);
+    } else {
+      h1_birth.push_back(pair.birth_simplex[0] * n + pair.birth_simplex[1]);
+      h1_death.push_back(death);
+    }
+  }
+  const torch::Tensor flat = distances.reshape({-1});
+  result.h0_deaths = Gather(flat, h0_death);
+  result.h1_births = Gather(flat, h1_birth);
+  result.h1_deaths = Gather(flat, h1_death);
+  return result;
+}
+
+torch::Tensor TotalPersistence(const torch::Tensor& births, const torch::Tensor& deaths) {
+  return (deaths - births).sum();
+}
+
+torch::Tensor MaxLifetime(const torch::Tensor& births, const torch::Tensor& deaths) {
+  if (deaths.numel() == 0) return torch::zeros({}, deaths.options());
+  return (deaths - births).max();
+}
+
+torch::Tensor PersistenceEntropy(const torch::Tensor& births, const torch::Tensor& deaths) {
+  if (deaths.numel() == 0) return torch::zeros({}, deaths.options());
+  const torch::Tensor lifetimes = deaths - births;
+  const torch::Tensor p = lifetimes / lifetimes.sum().clamp_min(1e-30);
+  return -(p * p.clamp_min(1e-30).log()).sum();
+}
+
+}  // namespace ptune::topology
