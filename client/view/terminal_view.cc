@@ -154,8 +154,11 @@ int DisplayWidth(const std::string& line) {
 }
 
 std::string FitToWidth(const std::string& line, int width) {
+  // Text past `width` is dropped but escape sequences are kept, so a colour that was
+  // switched on is still switched off.
   std::string out;
   int used = 0;
+  bool keep = true;
   for (size_t i = 0; i < line.size(); ++i) {
     if (line[i] == '\x1b') {
       size_t end = line.find('m', i);
@@ -164,9 +167,8 @@ std::string FitToWidth(const std::string& line, int width) {
       i = end;
       continue;
     }
-    bool starts_char = (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
-    if (starts_char && ++used > width) break;
-    out.push_back(line[i]);
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) keep = ++used <= width;
+    if (keep) out.push_back(line[i]);
   }
   return out;
 }
