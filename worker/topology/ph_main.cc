@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <limits>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -88,9 +88,10 @@ int main(int argc, char** argv) {
       "ptune-ph: persistent homology (Z/2) of the Vietoris-Rips filtration of a finite "
       "metric space, in dimensions 0 and 1.\nA drop-in for the ripser CLI on its common "
       "uses: same options, same 'persistence intervals in dim k:' / ' [b,d)' output.\n"
-      "Exit status: 0 on success, 1 on bad input (message on stderr), 2 on bad usage.",
+      "Exit status: 0 on success, 1 on bad input (message on stderr), another non-zero "
+      "status on bad usage.",
       "ptune-ph"};
-  app.add_option("file", cli.file, "Input file; '-' or absent reads standard input");
+  app.add_option("file", cli.file, "Input file; '-' or absent reads stdin (standard input)");
   app.add_option("--format", cli.format,
                  "Input format: lower-distance (strict lower triangle, row by row; default), "
                  "upper-distance (strict upper triangle, row by row), distance (full "
@@ -109,7 +110,14 @@ int main(int argc, char** argv) {
   app.add_option("--ratio", cli.ratio,
                  "Only show persistence pairs with death/birth ratio > r (default 1: "
                  "zero-length bars are not shown)")
-      ->check(CLI::Range(1.0, std::numeric_limits<double>::max()));
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            char* end = nullptr;
+            const double r = std::strtod(value.c_str(), &end);
+            const bool ok = end != value.c_str() && *end == '\0' && r >= 1;
+            return ok ? std::string() : std::string("ratio must be a number >= 1");
+          },
+          "FLOAT >= 1"));
   app.add_flag("--simplices", cli.simplices,
                "After each interval print the creating simplex and the killing edge, e.g. "
                "' [0.5,0.8) birth=[4,2] death=[7,1]' (vertices are 0-based input indices; "
