@@ -5,6 +5,8 @@
 
 #include "CLI/CLI.hpp"
 #include "common/version.h"
+#include "server/config.h"
+#include "server/log.h"
 #include "server/scheduler_server.h"
 
 namespace {
@@ -16,23 +18,39 @@ int main(int argc, char** argv) {
   CLI::App app{"ptune-scheduler: durable job queue and dispatcher for soft-prompt tuning."};
   app.set_version_flag("--version", ptune::Version());
   ptune::server::SchedulerOptions options;
-  app.add_option("--listen", options.listen_address, "gRPC listen address host:port")
-      ->capture_default_str();
+  ptune::server::SchedulerFlags flags;
+  ptune::server::AddSchedulerFlags(app, &options, &flags);
   CLI11_PARSE(app, argc, argv);
+  if (absl::Status status = ptune::server::ApplySchedulerFlags(flags, &options); !status.ok()) {
+    std::cerr << "ptune-scheduler: " << status.message() << "\n";
+    return 2;
+  }
 
   auto server = ptune::server::SchedulerServer::Create(options);
   if (!server.ok()) {
-    std::cerr << "ptune-scheduler: " << server.status().message() << "\n";
+    ptune::server::Log("error", "startup failed", {{"error", server.status().ToString()}});
     return 1;
   }
-  std::cerr << "ptune-scheduler " << ptune::Version() << " listening on port "
-            << (*server)->port() << "\n";
+  if ((*server)->insecure()) {
+    ptune::server::Log("warning",
+                       "INSECURE local mode: no tokens file, every caller is admin of tenant "
+                       "\"default\"; use --tokens-file (and --tls-cert/--tls-key) beyond localhost",
+                       {});
+  }
+  ptune::server::Log("info", "listening",
+                     {{"version", ptune::Version()},
+                      {"port", std::to_string((*server)->port())},
+                      {"metrics_port", std::to_string((*server)->metrics_port())},
+                      {"store", options.store_path},
+                      {"tls", options.tls.cert_file.empty() ? "off" : "on"}});
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
   std::thread waiter([&] { (*server)->Wait(); });
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::cerr << "ptune-scheduler: shutting down\n";
+  ptune::server::Log("info", "shutting down: draining and flushing the store", {});
   (*server)->Shutdown();
   waiter.join();
+  ptune::server::Log("info", "stopped", {});
   return 0;
 }

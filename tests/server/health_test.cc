@@ -1,6 +1,7 @@
 // The scheduler serves grpc.health.v1 on a real loopback port.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/scheduler_server.h"
@@ -11,8 +12,8 @@ using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
 HealthCheckResponse::ServingStatus Check(int port) {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -22,9 +23,15 @@ HealthCheckResponse::ServingStatus Check(int port) {
   return response.status();
 }
 
+// A store file of this test process in the test temp dir.
+std::string StorePath(const std::string& name) {
+  return ::testing::TempDir() + "/ptune-health-" + std::to_string(getpid()) + "-" + name + ".db";
+}
+
 TEST(SchedulerHealth, ServingOnLoopback) {
   ptune::server::SchedulerOptions options;
   options.listen_address = "127.0.0.1:0";
+  options.store_path = StorePath("serving");
   auto server = ptune::server::SchedulerServer::Create(options);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_GT((*server)->port(), 0);
@@ -34,6 +41,7 @@ TEST(SchedulerHealth, ServingOnLoopback) {
 TEST(SchedulerHealth, BindFailureIsAnError) {
   ptune::server::SchedulerOptions options;
   options.listen_address = "127.0.0.1:0";
+  options.store_path = StorePath("bind");
   auto first = ptune::server::SchedulerServer::Create(options);
   ASSERT_TRUE(first.ok());
   options.listen_address = "127.0.0.1:" + std::to_string((*first)->port());

@@ -1,0 +1,87 @@
+#include "server/submit_validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "common/spec_validation.h"
+
+namespace ptune::server {
+namespace {
+
+constexpr size_t kMaxRequestId = 128;
+constexpr int32_t kMaxPriority = 1000;
+constexpr int kMaxLabels = 64;
+constexpr size_t kMaxLabelKey = 63;
+constexpr size_t kMaxLabelValue = 256;
+constexpr uint32_t kMaxAttempts = 100;
+
+absl::Status Invalid(absl::string_view field, absl::string_view rule, absl::string_view got) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule, " (got ", got, ")"));
+}
+
+std::string Quote(absl::string_view text) {
+  return absl::StrCat("\"", text.substr(0, 80), text.size() > 80 ? "...\"" : "\"");
+}
+
+bool AllOf(absl::string_view text, absl::string_view extra) {
+  for (char c : text) {
+    if (!absl::ascii_isalnum(c) && extra.find(c) == absl::string_view::npos) return false;
+  }
+  return true;
+}
+
+absl::Status ValidateLabels(const ptune::v1::SubmitJobRequest& request) {
+  if (request.labels_size() > kMaxLabels) {
+    return Invalid("labels", absl::StrCat("at most ", kMaxLabels, " labels"),
+                   absl::StrCat(request.labels_size()));
+  }
+  for (const auto& [key, value] : request.labels()) {
+    const std::string field = absl::StrCat("labels[", Quote(key), "]");
+    if (key.empty() || key.size() > kMaxLabelKey || !absl::ascii_isalnum(key[0]) ||
+        !AllOf(key, "_.-/") || absl::AsciiStrToLower(key) != key) {
+      return Invalid(field,
+                     "key must be 1-63 lower-case letters, digits, '_', '.', '-' or '/', "
+                     "starting with a letter or digit",
+                     Quote(key));
+    }
+    if (value.size() > kMaxLabelValue) {
+      return Invalid(field, absl::StrCat("value must be at most ", kMaxLabelValue, " bytes"),
+                     absl::StrCat(value.size(), " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateSubmitRequest(const ptune::v1::SubmitJobRequest& request) {
+  const std::string& id = request.request_id();
+  if (id.empty()) return Invalid("request_id", "required (a client-chosen unique id)", "\"\"");
+  if (id.size() > kMaxRequestId || !AllOf(id, "-_.:")) {
+    return Invalid("request_id",
+                   absl::StrCat("1-", kMaxRequestId, " letters, digits, '-', '_', '.' or ':'"),
+                   Quote(id));
+  }
+  if (request.priority() < -kMaxPriority || request.priority() > kMaxPriority) {
+    return Invalid("priority", absl::StrCat("must be in [", -kMaxPriority, ", ", kMaxPriority, "]"),
+                   absl::StrCat(request.priority()));
+  }
+  if (request.max_attempts() > kMaxAttempts) {
+    return Invalid("max_attempts", absl::StrCat("must be in [0, ", kMaxAttempts, "]"),
+                   absl::StrCat(request.max_attempts()));
+  }
+  if (absl::Status status = ValidateLabels(request); !status.ok()) return status;
+  if (!request.has_spec()) return Invalid("spec", "required", "nothing");
+  absl::Status spec = ValidateJobSpec(request.spec());
+  if (spec.ok()) return spec;
+  // The validator names paths inside the spec; in a SubmitJobRequest they live in spec.
+  std::vector<std::string> problems;
+  for (absl::string_view problem : absl::StrSplit(spec.message(), "; ")) {
+    problems.push_back(absl::StrCat("spec.", problem));
+  }
+  return absl::Status(spec.code(), absl::StrJoin(problems, "; "));
+}
+
+}  // namespace ptune::server

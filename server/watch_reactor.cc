@@ -1,0 +1,122 @@
+#include "server/watch_reactor.h"
+
+#include <utility>
+
+#include "server/grpc_status.h"
+
+namespace ptune::server {
+namespace {
+
+// Events read from the store per catch-up round.
+constexpr size_t kStorePage = 512;
+
+bool IsFinalChange(const ptune::v1::JobEvent& event) {
+  if (!event.has_state()) return false;
+  const auto to = event.state().to();
+  return to == ptune::v1::JOB_STATE_SUCCEEDED || to == ptune::v1::JOB_STATE_FAILED ||
+         to == ptune::v1::JOB_STATE_CANCELLED;
+}
+
+}  // namespace
+
+WatchReactor::WatchReactor(JobStore* store, EventHub* hub, SchedulerMetrics* metrics,
+                           std::string job_id, uint64_t after_seq, bool finished)
+    : store_(store),
+      hub_(hub),
+      metrics_(metrics),
+      job_id_(std::move(job_id)),
+      last_queued_(after_seq) {
+  metrics_->WatchStarted();
+  // Subscribe before the first store read: every event is then either already in the
+  // store when we read it, or published to us afterwards (events are published only
+  // after they are durable), so nothing falls in between.
+  subscription_ = hub_->Subscribe(job_id_, [this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    Pump();
+  });
+  std::lock_guard<std::mutex> lock(mu_);
+  if (finished) {
+    FinishOnce(grpc::Status::OK);
+  } else {
+    Pump();
+  }
+}
+
+void WatchReactor::Pump() {
+  if (writing_ || finished_) return;
+  if (queue_.empty()) Refill();
+  if (queue_.empty() || finished_) return;
+  current_ = std::move(queue_.front());
+  queue_.pop_front();
+  writing_ = true;
+  grpc::WriteOptions options;
+  // More is queued: let gRPC coalesce the writes into fewer frames and syscalls.
+  if (!queue_.empty()) options.set_buffer_hint();
+  StartWrite(current_.get(), options);
+}
+
+void WatchReactor::Refill() {
+  std::vector<SharedEvent> taken;
+  if (subscription_->Take(&taken)) catch_up_ = true;
+  if (!catch_up_ && QueueLive(taken)) return;
+  catch_up_ = true;
+  absl::StatusOr<std::vector<ptune::v1::JobEvent>> stored =
+      store_->ReadEvents(job_id_, last_queued_, kStorePage);
+  if (!stored.ok()) {
+    FinishOnce(ToGrpcStatus(stored.status()));
+    return;
+  }
+  for (ptune::v1::JobEvent& event : *stored) {
+    last_queued_ = event.seq();
+    queue_.push_back(std::make_shared<const ptune::v1::JobEvent>(std::move(event)));
+  }
+  if (stored->size() < kStorePage) {
+    catch_up_ = false;
+    // Live events newer than the store read continue the sequence.
+    if (!QueueLive(taken)) catch_up_ = true;
+  }
+}
+
+bool WatchReactor::QueueLive(const std::vector<SharedEvent>& taken) {
+  for (const SharedEvent& event : taken) {
+    if (event->seq() <= last_queued_) continue;  // already sent or queued
+    if (event->seq() != last_queued_ + 1) return false;
+    last_queued_ = event->seq();
+    queue_.push_back(event);
+  }
+  return true;
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  writing_ = false;
+  if (!ok) {
+    FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "watcher went away"));
+    return;
+  }
+  if (IsFinalChange(*current_)) {
+    FinishOnce(grpc::Status::OK);
+    return;
+  }
+  current_.reset();
+  Pump();
+}
+
+void WatchReactor::OnCancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!writing_) FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+}
+
+void WatchReactor::FinishOnce(const grpc::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  Finish(status);
+}
+
+void WatchReactor::OnDone() {
+  hub_->Unsubscribe(subscription_);
+  metrics_->WatchEnded();
+  delete this;
+}
+
+}  // namespace ptune::server
