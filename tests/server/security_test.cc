@@ -40,8 +40,7 @@ class TenantTest : public ::testing::Test {
 
 TEST_F(TenantTest, MissingOrUnknownTokenIsUnauthenticated) {
   Job job;
-  EXPECT_EQ(Client(server_->port()).Get("x", &job).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Client(server_->port()).Get("x", &job).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Client(server_->port(), "wrong").Get("x", &job).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   std::vector<ptune::v1::JobEvent> events;
@@ -61,8 +60,7 @@ TEST_F(TenantTest, TenantsCannotSeeEachOthersJobs) {
   std::vector<ptune::v1::JobEvent> events;
   EXPECT_EQ(beta.Watch(job.id(), 0, &events).error_code(), grpc::StatusCode::NOT_FOUND);
   std::string data;
-  EXPECT_EQ(beta.Download(job.id(), "checkpoint", &data).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(beta.Download(job.id(), "checkpoint", &data).error_code(), grpc::StatusCode::NOT_FOUND);
   ptune::v1::ListJobsResponse list;
   ASSERT_TRUE(beta.List({}, &list).ok());
   EXPECT_EQ(list.jobs_size(), 0);
@@ -104,7 +102,7 @@ TEST_F(TenantTest, FairShareServesTheSmallTenant) {
 }
 
 // Runs a shell command; fails the test when it fails.
-void Run(const std::string& command) {
+void Shell(const std::string& command) {
   ASSERT_EQ(std::system((command + " >/dev/null 2>&1").c_str()), 0) << command;
 }
 
@@ -112,17 +110,17 @@ class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string d = dir_.path();
-    Run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ptune-test-ca -keyout " +
-        d + "/ca.key -out " + d + "/ca.pem");
-    Run("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + d +
-        "/server.key -out " + d + "/server.csr");
-    Run("printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > " + d + "/san.ext");
-    Run("openssl x509 -req -days 1 -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
-        "/ca.key -CAcreateserial -extfile " + d + "/san.ext -out " + d + "/server.pem");
-    Run("openssl req -newkey rsa:2048 -nodes -subj /CN=worker -keyout " + d +
-        "/worker.key -out " + d + "/worker.csr");
-    Run("openssl x509 -req -days 1 -in " + d + "/worker.csr -CA " + d + "/ca.pem -CAkey " + d +
-        "/ca.key -CAcreateserial -out " + d + "/worker.pem");
+    Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ptune-test-ca -keyout " + d +
+          "/ca.key -out " + d + "/ca.pem");
+    Shell("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + d +
+          "/server.key -out " + d + "/server.csr");
+    Shell("printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > " + d + "/san.ext");
+    Shell("openssl x509 -req -days 1 -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
+          "/ca.key -CAcreateserial -extfile " + d + "/san.ext -out " + d + "/server.pem");
+    Shell("openssl req -newkey rsa:2048 -nodes -subj /CN=worker -keyout " + d +
+          "/worker.key -out " + d + "/worker.csr");
+    Shell("openssl x509 -req -days 1 -in " + d + "/worker.csr -CA " + d + "/ca.pem -CAkey " + d +
+          "/ca.key -CAcreateserial -out " + d + "/worker.pem");
     SchedulerOptions options = TestOptions(d);
     options.tls.cert_file = d + "/server.pem";
     options.tls.key_file = d + "/server.key";
@@ -138,8 +136,10 @@ class TlsTest : public ::testing::Test {
       ssl.pem_private_key = Slurp(dir_.path() + "/worker.key");
       ssl.pem_cert_chain = Slurp(dir_.path() + "/worker.pem");
     }
-    return grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                               grpc::SslCredentials(ssl));
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");  // the certificate's name
+    return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                     grpc::SslCredentials(ssl), args);
   }
   TempDir dir_;
   std::unique_ptr<SchedulerServer> server_;

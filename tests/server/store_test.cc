@@ -1,7 +1,7 @@
 // SqliteJobStore on a real file: durability across reopen, event order and paging,
 // blobs, schema versioning, and group commit under concurrent writers.
-#include <sqlite3.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <thread>
