@@ -109,9 +109,13 @@ void SchedulerMetrics::JobFinished(const std::string& result, double duration_se
 }
 
 void SchedulerMetrics::SetQueueDepth(const std::map<int32_t, size_t>& depth_by_priority) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [priority, depth] : depth_by_priority) priorities_seen_.insert(priority);
   // Priorities seen before keep their series, set to 0 when empty.
-  for (const auto& [priority, depth] : depth_by_priority) {
-    queue_depth_.Add({{"priority", std::to_string(priority)}}).Set(static_cast<double>(depth));
+  for (int32_t priority : priorities_seen_) {
+    auto it = depth_by_priority.find(priority);
+    const double depth = it == depth_by_priority.end() ? 0 : static_cast<double>(it->second);
+    queue_depth_.Add({{"priority", std::to_string(priority)}}).Set(depth);
   }
 }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -48,6 +50,8 @@ class SchedulerMetrics {
   void Rpc(const std::string& method, const std::string& code, double seconds);
 
  private:
+  std::mutex mu_;
+  std::set<int32_t> priorities_seen_;  // guarded by mu_; their series drop to 0 when empty
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   prometheus::Counter& jobs_submitted_;
