@@ -1,6 +1,7 @@
 #include "worker/topology/coboundary_merge.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ptune::topology {
 template <typename T>
@@ -9,60 +10,54 @@ void CoboundaryMerger<T>::Reset(const T* dist, uint32_t n, T threshold) {
   n_ = n;
   threshold_ = threshold;
   streams_.clear();
+  values_.clear();
   heap_.clear();
 }
 
 template <typename T>
 void CoboundaryMerger<T>::Add(RipsEdge e) {
-  Stream s;
-  s.edge = e;
-  s.d = Row(e.i)[e.j];
-  Refill(s, nullptr);
-  if (s.size == 0) return;
+  const T* a = Row(e.i);
+  const T* b = Row(e.j);
+  const T d = a[e.j];
+  const T limit = threshold_;
+  const T inf = std::numeric_limits<T>::infinity();
+  Stream s{e, values_.size(), {}};
+  values_.resize(s.offset + n_);
+  T* v = values_.data() + s.offset;
+  for (uint32_t k = 0; k < n_; ++k) {
+    const T diam = std::max(d, std::max(a[k], b[k]));
+    v[k] = diam <= limit ? diam : inf;
+  }
+  v[e.i] = inf;
+  v[e.j] = inf;
+  if (!Advance(s)) {
+    values_.resize(s.offset);
+    return;
+  }
   streams_.push_back(s);
   PushHeap(static_cast<uint32_t>(streams_.size() - 1));
 }
 
-// Keeps the kBatch smallest cofacets (diameter, then k, which orders like the index)
-// strictly after `after`. Ties in diameter keep the smaller k, so `diam < cut` is the
-// only test in the common case.
-template <typename T>
-void CoboundaryMerger<T>::Refill(Stream& s, const Cofacet* after) {
-  const T* a = Row(s.edge.i);
-  const T* b = Row(s.edge.j);
-  const T after_diam = after ? after->diam : T{-1};
-  const uint32_t after_k = after ? after->k : 0;
-  uint32_t size = 0;
-  T cut = threshold_;  // admit diam <= cut while the batch is not full
-  for (uint32_t k = 0; k < n_; ++k) {
-    const T diam = std::max(s.d, std::max(a[k], b[k]));
-    if (diam > cut || diam < after_diam) continue;
-    if (size == kBatch && diam == cut) continue;
-    if (diam == after_diam && k <= after_k) continue;
-    if (k == s.edge.i || k == s.edge.j) continue;
-    uint32_t pos = size < kBatch ? size++ : kBatch - 1;
-    while (pos > 0 && s.batch[pos - 1].diam > diam) {
-      s.batch[pos] = s.batch[pos - 1];
-      --pos;
-    }
-    s.batch[pos] = Cofacet{diam, k, 0};
-    if (size == kBatch) cut = s.batch[kBatch - 1].diam;
-  }
-  for (uint32_t p = 0; p < size; ++p) {
-    s.batch[p].index = CofacetIndex(s.edge.i, s.edge.j, s.batch[p].k);
-  }
-  s.pos = 0;
-  s.size = size;
-  s.last_batch = size < kBatch;
-}
-
+// Extracts the smallest remaining diameter (first k among equals): a lane-parallel
+// minimum the compiler vectorises, then a short search for its position.
 template <typename T>
 bool CoboundaryMerger<T>::Advance(Stream& s) {
-  if (++s.pos < s.size) return true;
-  if (s.last_batch) return false;
-  const Cofacet last = s.batch[s.size - 1];
-  Refill(s, &last);
-  return s.size > 0;
+  constexpr uint32_t kLanes = 8;
+  T* v = values_.data() + s.offset;
+  const T inf = std::numeric_limits<T>::infinity();
+  T lane[kLanes];
+  std::fill(lane, lane + kLanes, inf);
+  uint32_t k = 0;
+  for (; k + kLanes <= n_; k += kLanes) {
+    for (uint32_t u = 0; u < kLanes; ++u) lane[u] = std::min(lane[u], v[k + u]);
+  }
+  T best = *std::min_element(lane, lane + kLanes);
+  for (; k < n_; ++k) best = std::min(best, v[k]);
+  if (best == inf) return false;
+  const uint32_t at = static_cast<uint32_t>(std::find(v, v + n_, best) - v);
+  v[at] = inf;
+  s.head = Cofacet{best, at, CofacetIndex(s.edge.i, s.edge.j, at)};
+  return true;
 }
 
 template <typename T>

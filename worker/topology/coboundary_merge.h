@@ -3,14 +3,14 @@
 //
 // Ripser pushes every cofacet of every added edge into one heap: O(n log n) per edge,
 // although only the few smallest cofacets are ever looked at. Here each added edge is
-// a *stream* that materialises its cofacets kBatch at a time in (diameter, index)
-// order: a refill is one pass over two matrix rows keeping the kBatch smallest
-// cofacets above the previous batch. A small heap over the stream heads merges them;
-// equal heads cancel in pairs.
+// a *stream*: one vectorised pass over two matrix rows writes the diameters of all its
+// cofacets (indexed by the third vertex k) into a buffer, and the next cofacet in
+// (diameter, index) order is extracted by a vectorised minimum search when needed
+// (index order = k order for a fixed edge). A small heap over the stream heads merges
+// the streams; equal heads cancel in pairs.
 #ifndef PTUNE_WORKER_TOPOLOGY_COBOUNDARY_MERGE_H_
 #define PTUNE_WORKER_TOPOLOGY_COBOUNDARY_MERGE_H_
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -40,21 +40,17 @@ class CoboundaryMerger {
   bool Pivot(Cofacet* pivot);
 
  private:
-  static constexpr uint32_t kBatch = 8;
   struct Stream {
     RipsEdge edge;
-    T d;  // diameter of the edge
-    uint32_t pos, size;
-    bool last_batch;  // the scan found no cofacet beyond this batch
-    std::array<Cofacet, kBatch> batch;
+    size_t offset;  // diameters of the not yet extracted cofacets in values_
+    Cofacet head;   // the current (smallest remaining) cofacet
   };
 
   const T* Row(uint32_t i) const { return dist_ + static_cast<size_t>(i) * n_; }
-  void Refill(Stream& s, const Cofacet* after);
   // Moves a stream to its next cofacet; false when it has none left.
   bool Advance(Stream& s);
   bool HeadBefore(uint32_t a, uint32_t b) const;  // heap order on stream heads
-  const Cofacet& Head(uint32_t s) const { return streams_[s].batch[streams_[s].pos]; }
+  const Cofacet& Head(uint32_t s) const { return streams_[s].head; }
   void PushHeap(uint32_t s);
   uint32_t PopHeap();
 
@@ -62,6 +58,7 @@ class CoboundaryMerger {
   uint32_t n_ = 0;
   T threshold_ = 0;
   std::vector<Stream> streams_;
+  std::vector<T> values_;        // n per stream; +inf = absent or already extracted
   std::vector<uint32_t> heap_;   // stream indices, min head on top
   std::vector<uint32_t> group_;  // streams sharing the current minimum head
 };

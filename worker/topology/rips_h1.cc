@@ -24,6 +24,19 @@ int32_t ScanBothAtMost(const T* a, const T* b, T d, uint32_t begin, uint32_t end
   return -1;
 }
 
+// The largest x in [lo, hi] with choose(x) <= index (choose is increasing).
+uint32_t LargestAtMost(uint32_t lo, uint32_t hi, uint64_t index, uint64_t (*choose)(uint64_t)) {
+  while (lo < hi) {
+    const uint32_t mid = (lo + hi + 1) / 2;
+    if (choose(mid) <= index) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
 }  // namespace
 
 template <typename T>
@@ -89,27 +102,10 @@ bool H1Reducer<T>::IsApparent(uint32_t i, uint32_t j, T d, int32_t k) const {
 
 template <typename T>
 void H1Reducer<T>::DecodeTriangle(uint64_t index, uint32_t v[3]) const {
-  uint32_t lo = 2, hi = n_ - 1;  // largest a with C(a,3) <= index
-  while (lo < hi) {
-    const uint32_t mid = (lo + hi + 1) / 2;
-    if (Choose3(mid) <= index)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  v[0] = lo;
-  index -= Choose3(lo);
-  lo = 1;
-  hi = v[0] - 1;
-  while (lo < hi) {
-    const uint32_t mid = (lo + hi + 1) / 2;
-    if (Choose2(mid) <= index)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  v[1] = lo;
-  v[2] = static_cast<uint32_t>(index - Choose2(lo));
+  v[0] = LargestAtMost(2, n_ - 1, index, Choose3);
+  index -= Choose3(v[0]);
+  v[1] = LargestAtMost(1, v[0] - 1, index, Choose2);
+  v[2] = static_cast<uint32_t>(index - Choose2(v[1]));
 }
 
 // The last facet of triangle v[0] > v[1] > v[2] in the order (diameter, index): the
