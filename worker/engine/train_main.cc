@@ -1,26 +1,153 @@
-// ptune-train: runs one tuning job locally, without the service.
+// ptune-train: runs one tuning job locally, without the service, and applies trained
+// prompts (eval / predict). See docs/training.md.
+#include <atomic>
+#include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "common/spec_loader.h"
 #include "common/version.h"
+#include "nlohmann/json.hpp"
+#include "worker/engine/backbones/file_bytes.h"
+#include "worker/engine/console_sink.h"
+#include "worker/engine/data/dataset.h"
+#include "worker/engine/inference.h"
+#include "worker/engine/job_runner.h"
 #include "worker/engine/runtime.h"
+
+namespace {
+
+// Set by SIGINT/SIGTERM; the job checkpoints and stops at the next step boundary. A
+// signal handler can only reach process-wide state, hence the one global.
+std::atomic<bool> g_stop_requested{false};
+
+void RequestStop(int) { g_stop_requested = true; }
+
+int Fail(const absl::Status& status) {
+  std::cerr << "error: " << status.message() << "\n";
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+struct TrainArgs {
+  std::string spec_path, out_dir = "ptune-out", resume;
+};
+
+int RunTrain(const TrainArgs& args) {
+  auto spec = ptune::LoadJobSpecFile(args.spec_path);
+  if (!spec.ok()) return Fail(spec.status());
+  ptune::engine::JobRunOptions options;
+  options.output_dir = args.out_dir;
+  if (!args.resume.empty()) {
+    std::string path = args.resume;
+    if (std::filesystem::is_directory(path)) path += "/checkpoints/latest.ckpt";
+    auto bytes = ptune::engine::ReadFileBytes(path);
+    if (!bytes.ok()) return Fail(bytes.status());
+    options.resume_checkpoint = *std::move(bytes);
+  }
+  ptune::engine::ConsoleSink sink(&std::cerr, ptune::engine::ConsoleSink::WantsProgressBar());
+  options.sink = &sink;
+  options.should_stop = [] { return g_stop_requested.load(); };
+  std::signal(SIGINT, RequestStop);
+  std::signal(SIGTERM, RequestStop);
+  auto result = ptune::engine::RunJob(*spec, options);
+  if (!result.ok()) return Fail(result.status());
+  if (result->stopped) {
+    std::cerr << "stopped at step " << result->last_step << "; resume with --resume "
+              << args.out_dir << "\n";
+    return 130;
+  }
+  std::cout << nlohmann::json(result->final_metrics).dump(2) << "\n";
+  return 0;
+}
+
+struct ApplyArgs {
+  std::string artifacts, split = "test", data_file;
+  std::vector<std::string> texts;
+};
+
+int RunEval(const ApplyArgs& args) {
+  auto loaded = ptune::engine::LoadTrainedPrompt(args.artifacts, nullptr);
+  if (!loaded.ok()) return Fail(loaded.status());
+  ptune::v1::DataSpec data = loaded->spec.data();
+  if (!args.data_file.empty()) {
+    data.set_dataset("");
+    data.set_train_file(args.data_file);
+    data.set_validation_file(args.data_file);
+    data.set_test_file(args.data_file);
+    data.clear_labels();
+    for (const std::string& l : loaded->trainer->data().labels) data.add_labels(l);
+  }
+  auto splits = ptune::engine::LoadDataSplits(data);
+  if (!splits.ok()) return Fail(splits.status());
+  const auto& examples = args.split == "validation" ? splits->validation
+                         : args.split == "train"    ? splits->train
+                                                    : splits->test;
+  const auto eval = loaded->trainer->Evaluate(examples);
+  nlohmann::json out(eval.metrics);
+  out["examples"] = examples.size();
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+int RunPredict(const ApplyArgs& args) {
+  auto loaded = ptune::engine::LoadTrainedPrompt(args.artifacts, nullptr);
+  if (!loaded.ok()) return Fail(loaded.status());
+  const auto examples = ptune::engine::TextsToExamples(args.texts);
+  const auto eval = loaded->trainer->Evaluate(examples);
+  const auto& labels = loaded->trainer->data().labels;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    nlohmann::json line = {{"text", args.texts[i]}};
+    if (eval.predicted.empty()) {
+      line["prediction"] = eval.scores[i];
+    } else {
+      line["label"] = labels[eval.predicted[i]];
+      for (size_t c = 0; c < labels.size(); ++c) {
+        line["probabilities"][labels[c]] = eval.probabilities[i][c].item<double>();
+      }
+    }
+    std::cout << line.dump() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"ptune-train: run a soft-prompt-tuning job locally (no scheduler needed)."};
   app.set_version_flag("--version", ptune::Version());
-  std::string spec_path, out_dir, resume;
+  TrainArgs train;
+  ApplyArgs apply;
   int threads = 0;
-  app.add_option("--spec", spec_path, "Job spec, YAML or protobuf JSON (job.yaml|job.json)")
+  app.add_option("--spec", train.spec_path, "Job spec, YAML or protobuf JSON (job.yaml|job.json)")
       ->check(CLI::ExistingFile);
-  app.add_option("--out", out_dir, "Output directory for checkpoints and artifacts")
-      ->default_val("ptune-out");
-  app.add_option("--resume", resume, "Resume from this checkpoint file");
-  app.add_option("--threads", threads, "Intra-op threads (0: every core)")->default_val(0);
+  app.add_option("--out", train.out_dir, "Output directory for checkpoints and artifacts")
+      ->capture_default_str();
+  app.add_option("--resume", train.resume,
+                 "Resume from a checkpoint file or an earlier output directory");
+  app.add_option("--threads", threads, "Intra-op threads (0: every core)")->capture_default_str();
+  CLI::App* eval = app.add_subcommand("eval", "Evaluate a trained prompt on a dataset split");
+  eval->add_option("--artifacts", apply.artifacts, "Output directory of a finished job")
+      ->required();
+  eval->add_option("--split", apply.split, "train, validation or test")
+      ->check(CLI::IsMember({"train", "validation", "test"}))
+      ->capture_default_str();
+  eval->add_option("--data", apply.data_file, "Evaluate on this file instead (same fields)");
+  CLI::App* predict = app.add_subcommand("predict", "Classify texts with a trained prompt");
+  predict->add_option("--artifacts", apply.artifacts, "Output directory of a finished job")
+      ->required();
+  predict->add_option("texts", apply.texts, "Texts (a TAB separates a sentence pair)")->required();
   CLI11_PARSE(app, argc, argv);
 
   ptune::engine::InitRuntime(threads);
   std::cerr << "ptune-train " << ptune::Version() << " (" << ptune::engine::RuntimeSummary()
             << ")\n";
-  std::cerr << "error: training is not built yet in this version\n";
-  return 1;
+  if (*eval) return RunEval(apply);
+  if (*predict) return RunPredict(apply);
+  if (train.spec_path.empty()) {
+    std::cerr << "error: --spec is required (or use the eval / predict subcommands)\n";
+    return 2;
+  }
+  return RunTrain(train);
 }

@@ -1,0 +1,111 @@
+#include "worker/engine/inference.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+#include "worker/engine/artifacts.h"
+#include "worker/engine/backbone_resolver.h"
+#include "worker/engine/backbones/file_bytes.h"
+#include "worker/engine/methods/method_factory.h"
+
+namespace ptune::engine {
+namespace {
+
+absl::StatusOr<std::shared_ptr<PromptMethodImpl>> FreshMethod(const ptune::v1::JobSpec& spec,
+                                                              BackboneImpl& backbone) {
+  // Values are overwritten by the trained tensors, so a random init of the right shape
+  // is enough whatever the job's init was.
+  ptune::v1::JobSpec shape_only = spec;
+  shape_only.mutable_prompt()->set_init(ptune::v1::PROMPT_INIT_RANDOM);
+  return CreatePromptMethod(shape_only, backbone);
+}
+
+absl::StatusOr<DataSplits> LabelsFromMetadata(const SafetensorsFile& file,
+                                              const ptune::v1::JobSpec& spec,
+                                              const std::string& path) {
+  DataSplits data;
+  data.regression = spec.data().task() == ptune::v1::TASK_TYPE_REGRESSION;
+  const auto labels = nlohmann::json::parse(
+      file.metadata.count("labels") ? file.metadata.at("labels") : "", nullptr, false);
+  const auto verbalizers = nlohmann::json::parse(
+      file.metadata.count("verbalizers") ? file.metadata.at("verbalizers") : "", nullptr, false);
+  if (!labels.is_array() || !verbalizers.is_array()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": metadata lacks labels/verbalizers"));
+  }
+  data.labels = labels.get<std::vector<std::string>>();
+  data.verbalizers = verbalizers.get<std::vector<std::string>>();
+  return data;
+}
+
+absl::Status LoadTensors(const SafetensorsFile& file, Trainer& trainer, const std::string& path) {
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : trainer.TrainableTensors()) {
+    auto it = std::find_if(file.tensors.begin(), file.tensors.end(),
+                           [&name = name](const SafetensorsEntry& e) { return e.name == name; });
+    if (it == file.tensors.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor \"", name, "\" missing"));
+    }
+    auto value = EntryTensor(*it);
+    if (!value.ok()) return value.status();
+    if (value->sizes() != target.sizes()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": tensor \"", name, "\" has shape ", absl::StrJoin(value->sizes().vec(), "x"),
+          ", this job needs ", absl::StrJoin(target.sizes().vec(), "x")));
+    }
+    target.copy_(*value);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TrainedPrompt> LoadTrainedPrompt(const std::string& artifacts_dir,
+                                                BackboneCache* cache) {
+  const std::string path = artifacts_dir + "/prompt.safetensors";
+  auto bytes = ReadFileBytes(path);
+  if (!bytes.ok()) return bytes.status();
+  auto file = DecodeSafetensors(*bytes, path);
+  if (!file.ok()) return file.status();
+  if (file->metadata["format"] != "ptune-prompt") {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a ptune prompt (metadata format)"));
+  }
+  TrainedPrompt out;
+  if (!google::protobuf::util::JsonStringToMessage(file->metadata["spec"], &out.spec).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": metadata \"spec\" is not a job spec"));
+  }
+  auto data = LabelsFromMetadata(*file, out.spec, path);
+  if (!data.ok()) return data.status();
+  const torch::Device device(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU);
+  auto model = AcquireBackbone(out.spec.model(), device, cache);
+  if (!model.ok()) return model.status();
+  auto method = FreshMethod(out.spec, *model->backbone);
+  if (!method.ok()) return method.status();
+  TrainerOptions options;
+  options.spec = out.spec;
+  options.device = device;
+  auto trainer = Trainer::Create(
+      options, TrainerParts{model->backbone, model->tokenizer, *method, *std::move(data)});
+  if (!trainer.ok()) return trainer.status();
+  if (absl::Status s = LoadTensors(*file, **trainer, path); !s.ok()) return s;
+  out.trainer = *std::move(trainer);
+  return out;
+}
+
+std::vector<Example> TextsToExamples(const std::vector<std::string>& texts) {
+  std::vector<Example> out;
+  for (const std::string& text : texts) {
+    const size_t tab = text.find('\t');
+    Example e;
+    e.text = text.substr(0, tab);
+    if (tab != std::string::npos) e.text_pair = text.substr(tab + 1);
+    e.label = 0;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace ptune::engine
