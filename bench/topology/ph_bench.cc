@@ -1,0 +1,260 @@
+// ptune_topology_bench: measures, in one run,
+//   1. ptune-ph against /usr/bin/ripser as whole processes on the same lower-distance
+//      files (Gaussian clouds, d = 768), with peak RSS of each process;
+//   2. the in-process engine against GUDHI on the same matrices;
+//   3. a typical prompt (n = 100, d = 768) through the LibTorch layer, distances
+//      included.
+// Prints one table with the ratios. Times are medians; the machine may be shared, so
+// both wall-clock and CPU (user + sys) time are reported.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+// GUDHI's headers use std::cout without including <iostream>.
+// clang-format off
+#include <iostream>
+#include <gudhi/Persistent_cohomology.h>
+#include <gudhi/Rips_complex.h>
+#include <gudhi/Simplex_tree.h>
+// clang-format on
+
+#include "worker/topology/rips_engine.h"
+#include "worker/topology/torch_persistence.h"
+
+extern char** environ;
+
+namespace ptune::topology {
+namespace {
+
+struct Timing {
+  double wall_ms = 0, cpu_ms = 0;
+  long peak_kb = 0;
+};
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double CpuMs() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+}
+
+// Median wall and CPU time of `repeats` runs of `fn` after one warm-up run.
+Timing TimeInProcess(int repeats, const std::function<void()>& fn) {
+  fn();
+  std::vector<double> wall, cpu;
+  for (int r = 0; r < repeats; ++r) {
+    const double c0 = CpuMs();
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    wall.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    cpu.push_back(CpuMs() - c0);
+  }
+  return {Median(wall), Median(cpu), 0};
+}
+
+// Runs argv with stdout to /dev/null; median wall and child CPU time. Peak RSS comes
+// from one more run under /usr/bin/time: a child spawned from this process inherits
+// its (libtorch-sized) high-water mark, a grandchild of /usr/bin/time does not.
+Timing TimeProcess(int repeats, const std::vector<std::string>& args, const std::string& rss_file) {
+  std::vector<double> wall, cpu;
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (int r = 0; r < repeats; ++r) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+      std::fprintf(stderr, "cannot run %s\n", argv[0]);
+      std::exit(1);
+    }
+    int status;
+    rusage usage;
+    wait4(pid, &status, 0, &usage);
+    wall.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    posix_spawn_file_actions_destroy(&actions);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::fprintf(stderr, "%s failed (status %d)\n", argv[0], status);
+      std::exit(1);
+    }
+    cpu.push_back((usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-3);
+  }
+  std::string command = "/usr/bin/time -f %M -o " + rss_file;
+  for (const std::string& a : args) command += " " + a;
+  long peak = 0;
+  if (std::system((command + " > /dev/null").c_str()) == 0) {
+    if (FILE* f = std::fopen(rss_file.c_str(), "r")) {
+      if (std::fscanf(f, "%ld", &peak) != 1) peak = 0;
+      std::fclose(f);
+    }
+  }
+  std::remove(rss_file.c_str());
+  return {Median(wall), Median(cpu), peak};
+}
+
+// Gaussian cloud in R^d, distances in double, stored as float (ripser's value type).
+std::vector<float> GaussianMatrix(int n, int d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> x(static_cast<size_t>(n) * d);
+  for (double& v : x) v = normal(rng);
+  std::vector<float> m(static_cast<size_t>(n) * n, 0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < i; ++j) {
+      double s = 0;
+      for (int k = 0; k < d; ++k)
+        s += (x[i * d + k] - x[j * d + k]) * (x[i * d + k] - x[j * d + k]);
+      m[static_cast<size_t>(i) * n + j] = m[static_cast<size_t>(j) * n + i] = std::sqrt(s);
+    }
+  }
+  return m;
+}
+
+void WriteLower(const std::vector<float>& m, int n, const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  for (int i = 1; i < n; ++i) {
+    for (int j = 0; j < i; ++j)
+      std::fprintf(f, "%.9g%c", m[static_cast<size_t>(i) * n + j], j + 1 < i ? ' ' : '\n');
+  }
+  std::fclose(f);
+}
+
+double GudhiMs(const std::vector<float>& m, int n, double threshold) {
+  std::vector<std::vector<double>> lower(n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < i; ++j) lower[i].push_back(m[static_cast<size_t>(i) * n + j]);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  using Tree = Gudhi::Simplex_tree<>;
+  Gudhi::rips_complex::Rips_complex<double> rips(lower, threshold);
+  Tree tree;
+  rips.create_complex(tree, 2);
+  Gudhi::persistent_cohomology::Persistent_cohomology<Tree, Gudhi::persistent_cohomology::Field_Zp>
+      pcoh(tree);
+  pcoh.init_coefficients(2);
+  pcoh.compute_persistent_cohomology(0);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string Ms(double ms) {
+  char b[32];
+  if (ms >= 1000) {
+    std::snprintf(b, sizeof b, "%.2f s", ms / 1000);
+  } else if (ms >= 10) {
+    std::snprintf(b, sizeof b, "%.0f ms", ms);
+  } else {
+    std::snprintf(b, sizeof b, "%.2f ms", ms);
+  }
+  return b;
+}
+
+struct Flags {
+  std::vector<int> sizes = {64, 128, 256, 512, 1024};
+  int repeats = 5;
+  int gudhi_max_n = 256;
+  std::string ph = PTUNE_PH_PATH;
+  std::string ripser = "/usr/bin/ripser";
+  std::string dir = "/tmp";
+};
+
+void Row(const Flags& flags, int n) {
+  const std::vector<float> m = GaussianMatrix(n, 768, 1000 + n);
+  const std::string path = flags.dir + "/ptune_bench_" + std::to_string(n) + ".ldm";
+  WriteLower(m, n, path);
+  const std::string rss = path + ".rss";
+  const Timing ripser = TimeProcess(
+      flags.repeats, {flags.ripser, "--format", "lower-distance", "--dim", "1", path}, rss);
+  const Timing ph = TimeProcess(
+      flags.repeats, {flags.ph, "--format", "lower-distance", "--dim", "1", path}, rss);
+  auto engine = RipsEngine::Create({}).value();
+  Diagram diagram;
+  const Timing core =
+      TimeInProcess(flags.repeats, [&] { (void)engine->ComputeSquare(m.data(), n, &diagram); });
+  std::string gudhi = "skipped", gudhi_ratio = "-";
+  if (n <= flags.gudhi_max_n) {
+    const double ms = GudhiMs(m, n, diagram.threshold);
+    gudhi = Ms(ms);
+    gudhi_ratio = std::to_string(static_cast<int>(ms / core.wall_ms + 0.5)) + "x";
+  }
+  std::printf("| %4d | %9s | %9s | %5.1fx | %5.1fx | %6.1f | %6.1f | %9s | %9s | %7s |\n", n,
+              Ms(ripser.wall_ms).c_str(), Ms(ph.wall_ms).c_str(), ripser.wall_ms / ph.wall_ms,
+              ripser.cpu_ms / ph.cpu_ms, ripser.peak_kb / 1024.0, ph.peak_kb / 1024.0,
+              Ms(core.wall_ms).c_str(), gudhi.c_str(), gudhi_ratio.c_str());
+  std::fflush(stdout);
+  std::remove(path.c_str());
+}
+
+void TypicalPrompt(int repeats) {
+  torch::manual_seed(0);
+  const torch::Tensor prompt = torch::randn({100, 768});
+  PersistenceLayerOptions options;
+  options.distance.normalize = true;
+  auto layer = PersistenceLayer::Create(options).value();
+  double reduction_ms = 0;
+  const Timing total = TimeInProcess(
+      repeats, [&] { reduction_ms = layer->Compute(prompt).value().reduction_seconds * 1e3; });
+  const torch::Tensor distances = PairwiseDistances(prompt, options.distance).contiguous();
+  auto engine = RipsEngine::Create({}).value();
+  Diagram diagram;
+  const Timing core = TimeInProcess(
+      repeats, [&] { (void)engine->ComputeSquare(distances.data_ptr<float>(), 100, &diagram); });
+  std::printf(
+      "\nTypical prompt (n = 100, d = 768, float32, Euclidean, normalised), median of %d:\n",
+      repeats);
+  std::printf(
+      "  PersistenceLayer::Compute (distances + copy + H0/H1 + gather): %.3f ms wall, %.3f ms "
+      "CPU\n",
+      total.wall_ms, total.cpu_ms);
+  std::printf(
+      "  RipsEngine::ComputeSquare alone (H0 + H1):                    %.3f ms wall, %.3f ms CPU\n",
+      core.wall_ms, core.cpu_ms);
+}
+
+}  // namespace
+}  // namespace ptune::topology
+
+int main(int argc, char** argv) {
+  ptune::topology::Flags flags;
+  CLI::App app{"Benchmark of ptune-ph / the Rips engine against ripser and GUDHI"};
+  app.add_option("--sizes", flags.sizes, "Point counts (Gaussian clouds, d = 768)");
+  app.add_option("--repeats", flags.repeats, "Runs per measurement (median reported)");
+  app.add_option("--gudhi-max-n", flags.gudhi_max_n, "Largest n to run GUDHI on (it is slow)");
+  app.add_option("--ph", flags.ph, "ptune-ph binary");
+  app.add_option("--ripser", flags.ripser, "ripser binary");
+  app.add_option("--dir", flags.dir, "Directory for the input files");
+  CLI11_PARSE(app, argc, argv);
+  at::set_num_threads(1);
+  std::printf(
+      "Whole processes on the same lower-distance file (--format lower-distance --dim 1),\n"
+      "median of %d runs; in-process engine vs GUDHI on the same float matrix.\n\n",
+      flags.repeats);
+  std::printf(
+      "|    n | ripser CLI | ptune-ph | ratio (wall) | ratio (CPU) | ripser MiB | ptune-ph MiB | "
+      "engine | GUDHI | GUDHI/engine |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  for (int n : flags.sizes) ptune::topology::Row(flags, n);
+  ptune::topology::TypicalPrompt(200);
+  return 0;
+}
