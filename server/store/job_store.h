@@ -61,7 +61,8 @@ class JobStore {
   virtual void Commit(StoreBatch batch, DoneCallback done) = 0;
   // Commits and waits until durable.
   absl::Status CommitSync(StoreBatch batch);
-  // Waits until every batch committed so far is durable.
+  // Waits until every batch committed so far is durable and its callback ran, including
+  // batches those callbacks committed.
   virtual void Flush() = 0;
 
   // Every job, in submission order.

@@ -129,6 +129,7 @@ SqliteJobStore::SqliteJobStore(const SqliteStoreOptions& options, sqlite3* write
       reader_db_(reader),
       reader_statements_(reader) {
   writer_ = std::thread([this] { WriterLoop(); });
+  completer_ = std::thread([this] { CompletionLoop(); });
 }
 
 SqliteJobStore::~SqliteJobStore() {
@@ -138,6 +139,7 @@ SqliteJobStore::~SqliteJobStore() {
   }
   cv_.notify_all();
   writer_.join();
+  completer_.join();
   // Statements must be finalized before their connection closes.
   writer_statements_ = sqlite::StatementCache(nullptr);
   reader_statements_ = sqlite::StatementCache(nullptr);
@@ -156,15 +158,16 @@ void SqliteJobStore::Commit(StoreBatch batch, DoneCallback done) {
 
 void SqliteJobStore::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
-  const uint64_t target = enqueued_;
-  cv_.wait(lock, [&] { return committed_ >= target; });
+  // Until quiescent: callbacks of flushed batches may commit follow-up batches.
+  cv_.wait(lock, [&] { return committed_ == enqueued_; });
 }
 
 void SqliteJobStore::WriterLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_ and drained
+    // On stop, wait for quiescence: a running callback may still commit more.
+    cv_.wait(lock, [&] { return !queue_.empty() || (stop_ && committed_ == enqueued_); });
+    if (queue_.empty()) return;
     std::vector<Pending> pendings;
     if (queue_.size() <= options_.max_batches_per_transaction) {
       pendings.swap(queue_);
@@ -174,7 +177,21 @@ void SqliteJobStore::WriterLoop() {
       queue_.erase(queue_.begin(), end);
     }
     lock.unlock();
-    const absl::Status status = WriteTransaction(pendings);
+    absl::Status status = WriteTransaction(pendings);
+    lock.lock();
+    completions_.emplace_back(std::move(pendings), std::move(status));
+    cv_.notify_all();
+  }
+}
+
+void SqliteJobStore::CompletionLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return !completions_.empty() || (stop_ && committed_ == enqueued_); });
+    if (completions_.empty()) return;  // stopped and everything completed
+    auto [pendings, status] = std::move(completions_.front());
+    completions_.pop_front();
+    lock.unlock();
     for (Pending& pending : pendings) {
       if (pending.done) pending.done(status);
     }

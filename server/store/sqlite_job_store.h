@@ -2,6 +2,7 @@
 #define PTUNE_SERVER_STORE_SQLITE_JOB_STORE_H_
 
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,7 +28,8 @@ struct SqliteStoreOptions {
 // PRAGMA user_version with forward migrations. A single writer thread owns the write
 // connection and folds every batch queued meanwhile into one transaction, so
 // concurrent submits and telemetry share fsyncs; readers use their own connection and
-// never wait for the writer (WAL).
+// never wait for the writer (WAL). Callbacks run on a separate completion thread, in
+// commit order, so they overlap the next transaction's fsync.
 class SqliteJobStore : public JobStore {
  public:
   // Opens (creating and migrating) the database. INVALID_ARGUMENT for an empty path,
@@ -56,6 +58,7 @@ class SqliteJobStore : public JobStore {
   };
   SqliteJobStore(const SqliteStoreOptions& options, sqlite3* writer, sqlite3* reader);
   void WriterLoop();
+  void CompletionLoop();
   absl::Status WriteTransaction(const std::vector<Pending>& pendings);
   absl::Status WriteBatch(const StoreBatch& batch);
 
@@ -71,11 +74,15 @@ class SqliteJobStore : public JobStore {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  // Committed transactions whose callbacks have not run yet, in commit order.
+  std::deque<std::pair<std::vector<Pending>, absl::Status>> completions_ ABSL_GUARDED_BY(mu_);
   uint64_t enqueued_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
 
   std::thread writer_;
+  // Runs the callbacks so the writer can begin the next transaction at once.
+  std::thread completer_;
 };
 
 }  // namespace ptune::server
