@@ -1,6 +1,7 @@
 #include "worker/topology/torch_persistence.h"
 
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -78,7 +79,9 @@ PersistenceLayer::PersistenceLayer(const PersistenceLayerOptions& options,
 absl::StatusOr<DifferentiableDiagram> PersistenceLayer::Compute(const torch::Tensor& points) {
   if (absl::Status status = CheckMatrix(points, false, "points"); !status.ok()) return status;
   // NaN would compare false against the sqrt guard and silently become distance 0.
-  if (!torch::isfinite(points.detach()).all().item<bool>()) {
+  // One sum is NaN or infinite iff some entry is (or the values are beyond any usable
+  // distance); torch::isfinite(...).all() cost 0.5 ms at 100x768, more than the GEMM.
+  if (!std::isfinite(points.detach().sum().item<double>())) {
     return absl::InvalidArgumentError("points contain NaN or infinite values");
   }
   return ComputeFromDistances(PairwiseDistances(points, options_.distance));

@@ -71,7 +71,7 @@ class PersistenceLayer {
 
   // Distances of `points` (n×d, requires_grad allowed) per the options, then the
   // diagram. INVALID_ARGUMENT if points is not 2-D floating point, has more than
-  // kMaxPoints rows, or holds NaN or infinite values.
+  // kMaxPoints rows, or holds NaN or infinite values (or values whose sum overflows).
   absl::StatusOr<DifferentiableDiagram> Compute(const torch::Tensor& points);
 
   // Same from a given n×n distance matrix (only its strict lower triangle is read);
