@@ -186,8 +186,8 @@ void Row(const Flags& flags, int n) {
   const std::string rss = path + ".rss";
   const Timing ripser = TimeProcess(
       flags.repeats, {flags.ripser, "--format", "lower-distance", "--dim", "1", path}, rss);
-  const Timing ph = TimeProcess(
-      flags.repeats, {flags.ph, "--format", "lower-distance", "--dim", "1", path}, rss);
+  const Timing ph =
+      TimeProcess(flags.repeats, {flags.ph, "--format", "lower-distance", "--dim", "1", path}, rss);
   auto engine = RipsEngine::Create({}).value();
   Diagram diagram;
   const Timing core =
