@@ -138,6 +138,19 @@ TEST(RipsShapes, DuplicatePointsAndZeroDistances) {
   ExpectMatchesGudhi(m, d);
 }
 
+TEST(RipsShapes, GridWithMassiveTiesMatchesBothOracles) {
+  testing::Points grid;
+  for (int i = 0; i < 12; ++i) {
+    for (int j = 0; j < 12; ++j) grid.push_back({1.0 * i, 1.0 * j});
+  }
+  const Matrix m = testing::Euclidean(grid);
+  const Diagram d = Compute(m);
+  EXPECT_EQ(Summarize(d).dim[1].finite_bars, 121);  // one square per unit cell
+  ExpectMatchesRipser(m, d);
+  ExpectMatchesGudhi(m, d);
+  ExpectSimplicesConsistent(m, d);
+}
+
 TEST(RipsShapes, SingleAndTwoPoints) {
   const Diagram one = Compute(testing::Euclidean({{1.0, 2.0}}));
   ASSERT_EQ(one.pairs.size(), 1u);
