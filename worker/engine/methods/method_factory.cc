@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "worker/engine/methods/prompt_budget.h"
 #include "worker/engine/methods/prompt_init.h"
+#include "worker/engine/methods/pt.h"
 
 namespace ptune::engine {
 
@@ -66,9 +67,16 @@ absl::StatusOr<std::shared_ptr<PromptMethodImpl>> CreatePromptMethod(
     case ptune::v1::METHOD_EPT:
       return BuildDecomposed<EptImpl>(EptOptionsFromSpec(spec, d), spec, backbone, init_text_ids);
     case ptune::v1::METHOD_PT:
-    case ptune::v1::METHOD_UNSPECIFIED:
-      return absl::UnimplementedError(
-          "method: pt is built by methods/pt.h, which is not in this build yet");
+    case ptune::v1::METHOD_UNSPECIFIED: {
+      absl::StatusOr<torch::Tensor> prompt =
+          InitialPromptRows(spec.prompt(), backbone, spec.prompt().length(), init_text_ids);
+      if (!prompt.ok()) return prompt.status();
+      PtOptions options;
+      options.prompt_lr = spec.prompt().lr();
+      absl::StatusOr<std::shared_ptr<PtImpl>> pt = PtImpl::Create(options, prompt->cpu());
+      if (!pt.ok()) return pt.status();
+      return std::shared_ptr<PromptMethodImpl>(*std::move(pt));
+    }
     default:
       return absl::InvalidArgumentError("method: unknown prompt method");
   }
