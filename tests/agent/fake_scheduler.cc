@@ -96,6 +96,9 @@ void FakeScheduler::Handle(const v1::WorkerMessage& message, Stream* stream) {
     cancel_acks_.push_back(message.cancel_ack().job_id());
   } else if (message.has_heartbeat()) {
     ++heartbeats_;
+    if (message.heartbeat().draining() && finished_before_drain_ < 0) {
+      finished_before_drain_ = static_cast<int>(AllFinished().size());
+    }
   }
   changed_.notify_all();
 }

@@ -66,6 +66,8 @@ class FakeScheduler final : public v1::WorkerService::Service {
   const std::vector<v1::Register>& registers() const { return registers_; }
   const std::vector<std::string>& cancel_acks() const { return cancel_acks_; }
   int heartbeats() const { return heartbeats_; }
+  // Results received before the first Heartbeat with draining set (-1: none seen).
+  int finished_before_drain() const { return finished_before_drain_; }
   bool connected() const { return current_ != nullptr; }
   std::vector<v1::JobFinished> AllFinished() const;
 
@@ -88,6 +90,7 @@ class FakeScheduler final : public v1::WorkerService::Service {
   std::vector<v1::Register> registers_;
   std::vector<std::string> cancel_acks_;
   int heartbeats_ = 0;
+  int finished_before_drain_ = -1;
 };
 
 }  // namespace ptune::agent::testing

@@ -286,6 +286,8 @@ TEST(WorkerAgent, ShutdownPreemptsRunningJobsWithACheckpointAndRefusesNewWork) {
     ASSERT_FALSE(a->checkpoints.empty()) << id;
     EXPECT_GE(a->checkpoints.back().first, 3u) << "checkpoint of the last finished step";
   }
+  EXPECT_EQ(scheduler.finished_before_drain(), 0)
+      << "the scheduler must hear of the drain before the preempted results";
   stopper.join();
   EXPECT_FALSE(harness.agent().JobsStillRunning());
 }

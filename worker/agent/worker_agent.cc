@@ -203,11 +203,13 @@ v1::WorkerMessage WorkerAgent::BuildHeartbeat() const {
     running->set_step(job->step);
   }
   for (const auto& d : options_.devices) *hb->add_devices() = d;
+  hb->set_draining(draining_);
   return m;
 }
 
 void WorkerAgent::PrepareResend() {
-  outbox_.clear();  // acks and refusals: the scheduler repeats what it still needs
+  outbox_.clear();           // acks and refusals: the scheduler repeats what it still needs
+  drain_announced_ = false;  // Register cleared it on the scheduler
   for (auto& [id, job] : jobs_) {
     job->telemetry.Rewind();
     job->outgoing.clear();
@@ -246,8 +248,14 @@ void WorkerAgent::PumpConnected() {
 
 std::vector<v1::WorkerMessage> WorkerAgent::GatherWrites(Clock::time_point now) {
   std::lock_guard lock(mu_);
-  std::vector<v1::WorkerMessage> out(std::make_move_iterator(outbox_.begin()),
-                                     std::make_move_iterator(outbox_.end()));
+  std::vector<v1::WorkerMessage> out;
+  // Before any preempted result, so the scheduler does not hand the job straight back.
+  if (draining_ && !drain_announced_) {
+    out.push_back(BuildHeartbeat());
+    drain_announced_ = true;
+  }
+  out.insert(out.end(), std::make_move_iterator(outbox_.begin()),
+             std::make_move_iterator(outbox_.end()));
   outbox_.clear();
   size_t buffered = 0;
   for (auto& [id, job] : jobs_) {

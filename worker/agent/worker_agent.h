@@ -150,6 +150,8 @@ class WorkerAgent {
   // Something to write appeared (checkpoint, result, ack); wakes the pump early.
   bool work_ready_ = false;
   bool draining_ = false;
+  // The scheduler was told (Heartbeat.draining) on the current stream.
+  bool drain_announced_ = false;
   Clock::time_point drain_deadline_;
   std::map<std::string, std::unique_ptr<Job>> jobs_;  // by job id
   // Jobs replaced by a newer attempt of the same job: stopped, reported no more, joined
