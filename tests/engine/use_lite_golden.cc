@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -71,12 +73,17 @@ void ExpectSameEmbeddings(const std::vector<GoldenItem>& items) {
   ASSERT_GE(used.size(), 10u);
   const torch::Tensor got =
       EncodeTokenIds(*UseLiteModel().backbone, ids, UseLiteModel().tokenizer->pad_id());
+  double worst = 0;
   for (size_t i = 0; i < used.size(); ++i) {
     const torch::Tensor want = torch::tensor(used[i]->embedding);
     const double diff = (got[static_cast<int64_t>(i)] - want).abs().max().item<double>();
     EXPECT_LT(diff, kUseLiteTolerance)
         << "embedding of \"" << used[i]->text << "\" (" << used[i]->ids.size() << " tokens)";
+    worst = std::max(worst, diff);
   }
+  // The margin under the tolerance, for the log.
+  ::testing::Test::RecordProperty("max_abs_diff", std::to_string(worst));
+  std::cout << "max |C++ - reference| over " << used.size() << " embeddings: " << worst << "\n";
 }
 
 }  // namespace ptune::engine
