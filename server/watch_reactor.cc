@@ -49,10 +49,9 @@ void WatchReactor::Pump() {
   current_ = std::move(queue_.front());
   queue_.pop_front();
   writing_ = true;
-  grpc::WriteOptions options;
-  // More is queued: let gRPC coalesce the writes into fewer frames and syscalls.
-  if (!queue_.empty()) options.set_buffer_hint();
-  StartWrite(current_.get(), options);
+  // No buffer_hint: a hinted write may not complete until a later write, and the next
+  // write waits for this one to complete.
+  StartWrite(current_.get());
 }
 
 void WatchReactor::Refill() {

@@ -36,6 +36,10 @@ using google::protobuf::util::TimeUtil;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -223,10 +227,12 @@ void BenchFanout(const std::string& dir, int watchers, int events, int batch) {
         ++delivered;
         // Sample every 16th event to keep the watcher cheap.
         if (event.step().step() % 16 == 0) {
-          local.push_back(
-              TimeUtil::DurationToMicroseconds(TimeUtil::GetCurrentTime() - event.time()) / 1000.0);
+          local.push_back((WallSeconds() - event.step().step_seconds()) * 1000.0);
         }
       }
+      if (!counted) ++ready;
+      grpc::Status status = reader->Finish();
+      if (!status.ok()) std::fprintf(stderr, "watch %d: %s\n", w, status.error_message().c_str());
       std::lock_guard<std::mutex> lock(mu);
       latencies.insert(latencies.end(), local.begin(), local.end());
     });
@@ -255,6 +261,8 @@ void BenchFanout(const std::string& dir, int watchers, int events, int batch) {
       *event->mutable_time() = TimeUtil::GetCurrentTime();
       event->mutable_step()->set_step(step);
       event->mutable_step()->set_loss(1.0 / step);
+      // The send time rides in step_seconds (same host clock) for the latency figure.
+      event->mutable_step()->set_step_seconds(WallSeconds());
       event->mutable_step()->add_learning_rates(0.3);
     }
     worker.Write(out);
