@@ -179,6 +179,10 @@ void JobManager::SendCancel(JobEntry& entry) {
 void JobManager::OnHeartbeat(WorkerEntry& worker, const ptune::v1::Heartbeat& heartbeat) {
   *worker.info.mutable_last_heartbeat() = TimeUtil::GetCurrentTime();
   if (heartbeat.devices_size() > 0) *worker.info.mutable_devices() = heartbeat.devices();
+  if (heartbeat.draining() && !worker.draining) {
+    worker.draining = true;  // shutting down: Dispatch skips it, its jobs come back preempted
+    worker.info.set_state(ptune::v1::WORKER_STATE_DRAINING);
+  }
   for (const auto& running : heartbeat.running()) {
     if (OwnedJob(worker, running.job_id(), running.attempt()) != nullptr) continue;
     SchedulerMessage cancel;
