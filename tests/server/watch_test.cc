@@ -112,6 +112,15 @@ TEST_F(WatchTest, SlowWatcherCatchesUpWithoutBlockingOthers) {
   ExpectContiguous(slow_events, 0);
 }
 
+TEST_F(WatchTest, AFewStoredEventsArriveWithoutMoreTraffic) {
+  // Regression: with coalesced (buffer-hinted) writes, the first of two stored events
+  // never completed and the watcher hung until more events came.
+  std::vector<JobEvent> events;
+  ASSERT_TRUE(client_->Watch(job_.id(), 0, &events, 2).ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].state().to(), ptune::v1::JOB_STATE_RUNNING);
+}
+
 TEST_F(WatchTest, UnknownJobIsNotFound) {
   std::vector<JobEvent> events;
   EXPECT_EQ(client_->Watch("job-424242", 0, &events).error_code(), grpc::StatusCode::NOT_FOUND);
