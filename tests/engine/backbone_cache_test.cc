@@ -64,6 +64,10 @@ TEST(BackboneCacheTest, LoadsOncePerSourceAndDevice) {
     EXPECT_EQ(b.tokenizer.get(), got[0].tokenizer.get());
   }
   EXPECT_EQ(got[0].source, "use-lite");
+  // The empty source is the default backbone, not a second copy.
+  absl::StatusOr<LoadedBackbone> by_default = cache.Get("");
+  ASSERT_TRUE(by_default.ok()) << by_default.status();
+  EXPECT_EQ(by_default->backbone.get(), got[0].backbone.get());
   EXPECT_EQ(cache.size(), 1u);
   // A model directory is a source too.
   absl::StatusOr<LoadedBackbone> by_dir = cache.Get(UseLiteDir(DefaultModelCache()));

@@ -13,7 +13,8 @@ BackboneCache::BackboneCache(const Options& options)
 absl::StatusOr<LoadedBackbone> BackboneCache::Get(const std::string& source,
                                                   const std::string& device) {
   absl::MutexLock lock(&mu_);
-  const auto key = std::make_pair(source, device);
+  // "" means the default backbone: one entry for both spellings.
+  const auto key = std::make_pair(source.empty() ? std::string(kUseLiteName) : source, device);
   if (const auto it = loaded_.find(key); it != loaded_.end()) return it->second;
   absl::StatusOr<LoadedBackbone> loaded = ResolveBackbone(source, cache_dir_);
   if (!loaded.ok()) return loaded.status();

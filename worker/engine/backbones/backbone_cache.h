@@ -42,7 +42,8 @@ class BackboneCache {
   const std::string cache_dir_;
 
   mutable absl::Mutex mu_;
-  // Keyed by (source as given, device). Loads happen under mu_: they are rare and short
+  // Keyed by (source as given, "" read as "use-lite"; device). Loads happen under mu_: they are
+  // rare and short
   // (~0.3 s for USE-Lite), and this keeps two jobs from loading the same model twice.
   std::map<std::pair<std::string, std::string>, LoadedBackbone> loaded_ ABSL_GUARDED_BY(mu_);
 };
