@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/log.h"
 #include "server/submit_validation.h"
 
 namespace ptune::server {
@@ -149,6 +150,16 @@ void JobManager::SetState(JobEntry& entry, JobState to, const std::string& reaso
   change->set_to(to);
   change->set_reason(reason);
   change->set_worker_id(job.worker_id());
+  if (to != ptune::v1::JOB_STATE_QUEUED || job.state() != ptune::v1::JOB_STATE_UNSPECIFIED) {
+    // Submissions are counted by metrics, not logged: they can come thousands a second.
+    Log("info", "job state",
+        {{"job", job.id()},
+         {"tenant", job.tenant()},
+         {"from", ShortState(job.state())},
+         {"to", ShortState(to)},
+         {"attempt", std::to_string(job.attempt())},
+         {"reason", reason}});
+  }
   job.set_state(to);
   job.set_state_reason(reason);
   if (IsFinal(to)) *job.mutable_end_time() = TimeUtil::GetCurrentTime();

@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/job_manager.h"
+#include "server/log.h"
 
 namespace ptune::server {
 
@@ -65,6 +66,12 @@ absl::Status JobManager::RegisterWorker(WorkerLink* link, const ptune::v1::Regis
   *info.mutable_connect_time() = TimeUtil::GetCurrentTime();
   *info.mutable_last_heartbeat() = info.connect_time();
 
+  Log("info", "worker registered",
+      {{"worker", request.worker_id()},
+       {"host", request.hostname()},
+       {"version", request.version()},
+       {"devices", std::to_string(request.devices_size())},
+       {"claimed_jobs", std::to_string(request.running_size())}});
   SchedulerMessage registered;
   registered.mutable_registered()->set_heartbeat_interval_ms(heartbeat_interval().count());
   registered.mutable_registered()->set_lease_timeout_ms(options_.lease_timeout.count());
@@ -387,6 +394,7 @@ void JobManager::OnCancelAck(WorkerEntry& worker, const ptune::v1::CancelAck& ac
 }
 
 void JobManager::DeclareDead(WorkerEntry& worker, const std::string& reason) {
+  Log("warning", "worker declared dead", {{"worker", worker.info.worker_id()}, {"reason", reason}});
   if (worker.link != nullptr) {
     links_.erase(worker.link);
     worker.link->Close(absl::DeadlineExceededError(reason));
