@@ -15,17 +15,8 @@ using ptune::v1::ListJobsResponse;
 using ptune::v1::SubmitJobRequest;
 using ptune::v1::SubmitJobResponse;
 
-class JobApiTest : public ::testing::Test {
+class JobApiTest : public SchedulerTest {
  protected:
-  void SetUp() override { Start(TestOptions(dir_.path())); }
-  void Start(const SchedulerOptions& options) {
-    client_.reset();
-    server_.reset();
-    auto server = SchedulerServer::Create(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = std::make_unique<Client>(server_->port());
-  }
   SubmitJobRequest Request(const std::string& id) {
     SubmitJobRequest request;
     request.set_request_id(id);
@@ -39,10 +30,6 @@ class JobApiTest : public ::testing::Test {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
     EXPECT_EQ(status.error_message().rfind(field + ": ", 0), 0u) << status.error_message();
   }
-
-  TempDir dir_;
-  std::unique_ptr<SchedulerServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(JobApiTest, SubmitIsIdempotentOnRequestId) {

@@ -49,6 +49,15 @@ ptune::v1::JobEvent StepEvent(uint64_t step, double loss) {
   return event;
 }
 
+void SchedulerTest::Start(const SchedulerOptions& options) {
+  client_.reset();
+  server_.reset();
+  auto server = SchedulerServer::Create(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  client_ = std::make_unique<Client>(server_->port());
+}
+
 // ---------------------------------------------------------------------------------------
 
 Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token)

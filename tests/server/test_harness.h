@@ -5,6 +5,7 @@
 #define PTUNE_TESTS_SERVER_TEST_HARNESS_H_
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -132,6 +133,18 @@ class FakeWorker {
   std::deque<ptune::v1::SchedulerMessage> received_;
   bool ended_ = false;
   grpc::Status status_;
+};
+
+// A test fixture with a running scheduler (TestOptions in a fresh temp dir) and a client.
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(TestOptions(dir_.path())); }
+  // (Re)starts the scheduler on the same store: a restart when one was running.
+  void Start(const SchedulerOptions& options);
+
+  TempDir dir_;
+  std::unique_ptr<SchedulerServer> server_;
+  std::unique_ptr<Client> client_;
 };
 
 // A StepRecord event for `step`.

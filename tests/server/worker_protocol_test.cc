@@ -14,17 +14,8 @@ using ptune::v1::SchedulerMessage;
 
 bool IsState(const Job& job, ptune::v1::JobState state) { return job.state() == state; }
 
-class WorkerProtocolTest : public ::testing::Test {
+class WorkerProtocolTest : public SchedulerTest {
  protected:
-  void SetUp() override { Start(TestOptions(dir_.path())); }
-  void Start(const SchedulerOptions& options) {
-    client_.reset();
-    server_.reset();
-    auto server = SchedulerServer::Create(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = std::make_unique<Client>(server_->port());
-  }
   // Steps of the StepRecords in a watch of the whole job.
   std::vector<uint64_t> WatchedSteps(const std::string& job_id) {
     std::vector<JobEvent> events;
@@ -35,10 +26,6 @@ class WorkerProtocolTest : public ::testing::Test {
     }
     return steps;
   }
-
-  TempDir dir_;
-  std::unique_ptr<SchedulerServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(WorkerProtocolTest, RunsAJobToSuccessWithTelemetryAndArtifacts) {
