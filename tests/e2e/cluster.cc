@@ -51,8 +51,7 @@ ChildProcess& Cluster::StartWorker(const std::string& id) {
   auto& slot = workers_[id];
   slot = std::make_unique<ChildProcess>(
       std::vector<std::string>{PTUNE_WORKER_BIN, "--scheduler", address(), "--id", id, "--work-dir",
-                               dir_ + "/" + id, "--threads", "1", "--metrics-listen", "127.0.0.1:0",
-                               "--shutdown-timeout", "30"},
+                               dir_ + "/" + id, "--threads", "1", "--shutdown-timeout", "30"},
       absl::StrCat(dir_, "/", id, ".log"));
   return *slot;
 }
