@@ -7,7 +7,9 @@
 #
 # Environment: BUILD_DIR (default build-methods), STEPS (150), BATCH (32), SEEDS (0,1,2),
 # MAX_SEQ_LEN (32), EVAL_EVERY (25), TARGET (0.80: validation accuracy for the
-# steps-to-target column), THREADS (0 = every core). Sized for ~20 minutes on 2 cores.
+# steps-to-target column), THREADS (0 = every core). Sized for ~20 minutes on 2 idle cores; on a loaded
+# machine use fewer STEPS (docs/results/methods.md was run with STEPS=10 BATCH=16
+# EVAL_EVERY=1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-methods}
