@@ -53,9 +53,9 @@ TEST(ArtifactsTest, PtWritesPromptFilePeftAdapterAndMetrics) {
                     {{"test_accuracy", 0.9}}};
   auto written = WriteArtifacts(dir, in);
   ASSERT_TRUE(written.ok()) << written.status();
-  EXPECT_EQ(*written,
-            (std::vector<std::string>{"prompt.safetensors", "adapter/adapter_config.json",
-                                      "adapter/adapter_model.safetensors", "metrics.json"}));
+  EXPECT_EQ(*written, (std::vector<std::string>{
+                          "prompt.safetensors", "method_config.json", "adapter/adapter_config.json",
+                          "adapter/adapter_model.safetensors", "metrics.json"}));
   const nlohmann::json config =
       nlohmann::json::parse(*ReadFileBytes(dir + "/adapter/adapter_config.json"));
   EXPECT_EQ(config["peft_type"], "PROMPT_TUNING");

@@ -8,6 +8,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "worker/engine/backbones/file_bytes.h"
+#include "worker/engine/methods/method_config.h"
 
 namespace ptune::engine {
 namespace {
@@ -120,6 +121,13 @@ absl::StatusOr<std::vector<std::string>> WriteArtifacts(const std::string& dir,
   }
   std::vector<std::string> written;
   if (auto s = Put(dir, "prompt.safetensors", PromptFile(in), &written); !s.ok()) return s;
+  TensorShapes shapes;  // the method's tensors, without the "method." prefix
+  for (const auto& [name, t] : in.trainable) {
+    if (name.rfind("method.", 0) == 0) shapes.emplace_back(name.substr(7), t.sizes().vec());
+  }
+  const std::string method_config =
+      MethodConfigJson(*in.spec, shapes, in.visible_prompt.sizes().vec());
+  if (auto s = Put(dir, "method_config.json", method_config, &written); !s.ok()) return s;
   if (in.method_name == "pt") {
     const torch::Tensor prompt = in.visible_prompt;
     const std::string config = PeftAdapterConfig(*in.spec, prompt.size(0), prompt.size(1));
