@@ -177,6 +177,7 @@ struct Flags {
   std::string ph = PTUNE_PH_PATH;
   std::string ripser = "/usr/bin/ripser";
   std::string dir = "/tmp";
+  bool prompt_only = false;
 };
 
 void Row(const Flags& flags, int n) {
@@ -215,6 +216,13 @@ void TypicalPrompt(int repeats) {
   double reduction_ms = 0;
   const Timing total = TimeInProcess(
       repeats, [&] { reduction_ms = layer->Compute(prompt).value().reduction_seconds * 1e3; });
+  // A TSLoss step: forward with a prompt that requires grad, then backward.
+  const torch::Tensor leaf = prompt.clone().requires_grad_(true);
+  const Timing step = TimeInProcess(repeats, [&] {
+    leaf.mutable_grad() = torch::Tensor();
+    const DifferentiableDiagram d = layer->Compute(leaf).value();
+    (0.1 * d.h0_deaths.sum() + 0.1 * TotalPersistence(d.h1_births, d.h1_deaths)).backward();
+  });
   const torch::Tensor distances = PairwiseDistances(prompt, options.distance).contiguous();
   auto engine = RipsEngine::Create({}).value();
   Diagram diagram;
@@ -227,6 +235,10 @@ void TypicalPrompt(int repeats) {
       "  PersistenceLayer::Compute (distances + copy + H0/H1 + gather): %.3f ms wall, %.3f ms "
       "CPU\n",
       total.wall_ms, total.cpu_ms);
+  std::printf(
+      "  Compute + backward (requires_grad, H0 + H1 total persistence): %.3f ms wall, %.3f ms "
+      "CPU\n",
+      step.wall_ms, step.cpu_ms);
   std::printf(
       "  RipsEngine::ComputeSquare alone (H0 + H1):                    %.3f ms wall, %.3f ms CPU\n",
       core.wall_ms, core.cpu_ms);
@@ -244,8 +256,13 @@ int main(int argc, char** argv) {
   app.add_option("--ph", flags.ph, "ptune-ph binary");
   app.add_option("--ripser", flags.ripser, "ripser binary");
   app.add_option("--dir", flags.dir, "Directory for the input files");
+  app.add_flag("--prompt-only", flags.prompt_only, "Only the typical-prompt measurement");
   CLI11_PARSE(app, argc, argv);
   at::set_num_threads(1);
+  if (flags.prompt_only) {
+    ptune::topology::TypicalPrompt(200);
+    return 0;
+  }
   std::printf(
       "Whole processes on the same lower-distance file (--format lower-distance --dim 1),\n"
       "median of %d runs; in-process engine vs GUDHI on the same float matrix.\n\n",

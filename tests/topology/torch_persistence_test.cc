@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 namespace ptune::topology {
 namespace {
@@ -141,8 +142,56 @@ INSTANTIATE_TEST_SUITE_P(
                       GradientCase{"h1_max", DistanceKind::kEuclidean, false, H1Max},
                       GradientCase{"entropy", DistanceKind::kEuclidean, false, Entropy},
                       GradientCase{"tsloss_normalized", DistanceKind::kEuclidean, true, TsLossLike},
-                      GradientCase{"tsloss_cosine", DistanceKind::kCosine, true, TsLossLike}),
+                      GradientCase{"tsloss_cosine", DistanceKind::kCosine, true, TsLossLike},
+                      GradientCase{"h1_total_cosine", DistanceKind::kCosine, false, H1Total},
+                      GradientCase{"h0_normalized", DistanceKind::kEuclidean, true, H0Total},
+                      GradientCase{"h0_target_cosine_normalized", DistanceKind::kCosine, true,
+                                   H0ToTarget}),
     [](const ::testing::TestParamInfo<GradientCase>& info) { return info.param.name; });
+
+// Values and gradient of `loss` from Compute (the fused CPU path for float/double)
+// and from ComputeFromDistances(PairwiseDistances(x)) (plain autograd).
+void ExpectFusedEqualsGeneric(DistanceKind kind, bool normalize, const torch::Tensor& points,
+                              double tol) {
+  auto layer = MakeLayer(kind, normalize);
+  DistanceOptions options;
+  options.kind = kind;
+  options.normalize = normalize;
+  torch::Tensor a = points.clone().requires_grad_(true);
+  torch::Tensor b = points.clone().requires_grad_(true);
+  const DifferentiableDiagram fused = layer->Compute(a).value();
+  const DifferentiableDiagram generic =
+      layer->ComputeFromDistances(PairwiseDistances(b, options)).value();
+  ASSERT_EQ(fused.diagram.pairs.size(), generic.diagram.pairs.size());
+  ASSERT_EQ(fused.h1_deaths.numel(), generic.h1_deaths.numel());
+  EXPECT_EQ(fused.h0_deaths.scalar_type(), points.scalar_type());
+  EXPECT_TRUE(torch::allclose(fused.h0_deaths, generic.h0_deaths, tol, tol));
+  EXPECT_TRUE(torch::allclose(fused.h1_births, generic.h1_births, tol, tol));
+  EXPECT_TRUE(torch::allclose(fused.h1_deaths, generic.h1_deaths, tol, tol));
+  EXPECT_NEAR(fused.mean_distance, generic.mean_distance, tol);
+  EXPECT_NEAR(fused.diameter, generic.diameter, tol);
+  TsLossLike(fused).backward();
+  TsLossLike(generic).backward();
+  ASSERT_TRUE(a.grad().defined());
+  const double scale = b.grad().abs().max().item<double>();
+  EXPECT_LT((a.grad() - b.grad()).abs().max().item<double>(), tol * std::max(1.0, scale));
+}
+
+TEST(TorchPersistence, FusedPathEqualsAutogradPath) {
+  for (DistanceKind kind : {DistanceKind::kEuclidean, DistanceKind::kCosine}) {
+    for (bool normalize : {false, true}) {
+      SCOPED_TRACE(testing::Message()
+                   << "cosine=" << (kind == DistanceKind::kCosine) << " normalize=" << normalize);
+      ExpectFusedEqualsGeneric(kind, normalize, RandomCloud(30, 5, 11), 1e-9);
+      ExpectFusedEqualsGeneric(kind, normalize, RandomCloud(40, 64, 12).to(torch::kFloat), 1e-4);
+      // Duplicate points (zero distances, sqrt guard) and a zero row (cosine clamp).
+      torch::Tensor special = RandomCloud(12, 4, 13);
+      special[5] = special[2];
+      special[7].zero_();
+      ExpectFusedEqualsGeneric(kind, normalize, special, 1e-9);
+    }
+  }
+}
 
 TEST(TorchPersistence, RejectsBadInput) {
   auto layer = MakeLayer(DistanceKind::kEuclidean, false);
@@ -152,6 +201,11 @@ TEST(TorchPersistence, RejectsBadInput) {
   torch::Tensor nan = RandomCloud(5, 2, 1);
   nan[2][0] = std::nan("");
   EXPECT_EQ(layer->Compute(nan).status().code(), absl::StatusCode::kInvalidArgument);
+  torch::Tensor inf = RandomCloud(5, 2, 1).to(torch::kFloat);
+  inf[4][1] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(layer->Compute(inf).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeLayer(DistanceKind::kCosine, true)->Compute(nan).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "worker/topology/fused_distances.h"
 
 namespace ptune::topology {
 namespace {
@@ -37,6 +38,26 @@ void LowerStats(const T* d, int64_t n, DifferentiableDiagram* out) {
   }
   out->mean_distance = n >= 2 ? sum / (static_cast<double>(n) * (n - 1) / 2) : 0;
   out->diameter = max;
+}
+
+// Flat indices (a*n + b) of the edges whose lengths are the finite bar values.
+struct BarEdges {
+  std::vector<int64_t> h0_death, h1_birth, h1_death;
+};
+
+BarEdges CollectBarEdges(const Diagram& diagram, int64_t n) {
+  BarEdges edges;
+  for (const PersistencePair& pair : diagram.pairs) {
+    if (!pair.finite()) continue;
+    const int64_t death = pair.death_edge[0] * n + pair.death_edge[1];
+    if (pair.dim == 0) {
+      edges.h0_death.push_back(death);
+    } else {
+      edges.h1_birth.push_back(pair.birth_simplex[0] * n + pair.birth_simplex[1]);
+      edges.h1_death.push_back(death);
+    }
+  }
+  return edges;
 }
 
 torch::Tensor Gather(const torch::Tensor& flat, const std::vector<int64_t>& indices) {
@@ -78,6 +99,7 @@ PersistenceLayer::PersistenceLayer(const PersistenceLayerOptions& options,
 
 absl::StatusOr<DifferentiableDiagram> PersistenceLayer::Compute(const torch::Tensor& points) {
   if (absl::Status status = CheckMatrix(points, false, "points"); !status.ok()) return status;
+  if (CanFuse(points)) return ComputeFused(points);
   // NaN would compare false against the sqrt guard and silently become distance 0.
   // One sum is NaN or infinite iff some entry is (or the values are beyond any usable
   // distance); torch::isfinite(...).all() cost 0.5 ms at 100x768, more than the GEMM.
@@ -85,6 +107,42 @@ absl::StatusOr<DifferentiableDiagram> PersistenceLayer::Compute(const torch::Ten
     return absl::InvalidArgumentError("points contain NaN or infinite values");
   }
   return ComputeFromDistances(PairwiseDistances(points, options_.distance));
+}
+
+absl::StatusOr<DifferentiableDiagram> PersistenceLayer::ComputeFused(const torch::Tensor& points) {
+  absl::StatusOr<FusedDistances> fused = ComputeFusedDistances(points, options_.distance);
+  if (!fused.ok()) return fused.status();
+  DifferentiableDiagram result;
+  if (absl::Status status = Reduce(fused->distances, &result); !status.ok()) return status;
+  const int64_t n = points.size(0);
+  BarEdges edges = CollectBarEdges(result.diagram, n);
+  const int64_t n0 = edges.h0_death.size(), n1 = edges.h1_birth.size();
+  std::vector<int64_t> all = std::move(edges.h0_death);
+  all.insert(all.end(), edges.h1_birth.begin(), edges.h1_birth.end());
+  all.insert(all.end(), edges.h1_death.begin(), edges.h1_death.end());
+  const torch::Tensor values = GatherFused(points, *fused, options_.distance, std::move(all));
+  result.h0_deaths = values.narrow(0, 0, n0);
+  result.h1_births = values.narrow(0, n0, n1);
+  result.h1_deaths = values.narrow(0, n0 + n1, n1);
+  return result;
+}
+
+absl::Status PersistenceLayer::Reduce(const torch::Tensor& cpu, DifferentiableDiagram* result) {
+  const int n = static_cast<int>(cpu.size(0));
+  const bool use_double = cpu.scalar_type() == torch::kDouble;
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status status =
+      use_double ? engine_->ComputeSquare(cpu.data_ptr<double>(), n, &result->diagram)
+                 : engine_->ComputeSquare(cpu.data_ptr<float>(), n, &result->diagram);
+  result->reduction_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!status.ok()) return status;
+  if (use_double) {
+    LowerStats(cpu.data_ptr<double>(), n, result);
+  } else {
+    LowerStats(cpu.data_ptr<float>(), n, result);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DifferentiableDiagram> PersistenceLayer::ComputeFromDistances(
@@ -95,37 +153,13 @@ absl::StatusOr<DifferentiableDiagram> PersistenceLayer::ComputeFromDistances(
   DifferentiableDiagram result;
   const int64_t n = distances.size(0);
   torch::Tensor cpu = distances.detach().to(torch::kCPU);
-  const bool use_double = cpu.scalar_type() == torch::kDouble;
-  cpu = (use_double ? cpu : cpu.to(torch::kFloat)).contiguous();
-  const auto start = std::chrono::steady_clock::now();
-  const absl::Status status =
-      use_double
-          ? engine_->ComputeSquare(cpu.data_ptr<double>(), static_cast<int>(n), &result.diagram)
-          : engine_->ComputeSquare(cpu.data_ptr<float>(), static_cast<int>(n), &result.diagram);
-  result.reduction_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!status.ok()) return status;
-  if (use_double) {
-    LowerStats(cpu.data_ptr<double>(), n, &result);
-  } else {
-    LowerStats(cpu.data_ptr<float>(), n, &result);
-  }
-
-  std::vector<int64_t> h0_death, h1_birth, h1_death;
-  for (const PersistencePair& pair : result.diagram.pairs) {
-    if (!pair.finite()) continue;
-    const int64_t death = pair.death_edge[0] * n + pair.death_edge[1];
-    if (pair.dim == 0) {
-      h0_death.push_back(death);
-    } else {
-      h1_birth.push_back(pair.birth_simplex[0] * n + pair.birth_simplex[1]);
-      h1_death.push_back(death);
-    }
-  }
+  cpu = (cpu.scalar_type() == torch::kDouble ? cpu : cpu.to(torch::kFloat)).contiguous();
+  if (absl::Status status = Reduce(cpu, &result); !status.ok()) return status;
+  const BarEdges edges = CollectBarEdges(result.diagram, n);
   const torch::Tensor flat = distances.reshape({-1});
-  result.h0_deaths = Gather(flat, h0_death);
-  result.h1_births = Gather(flat, h1_birth);
-  result.h1_deaths = Gather(flat, h1_death);
+  result.h0_deaths = Gather(flat, edges.h0_death);
+  result.h1_births = Gather(flat, edges.h1_birth);
+  result.h1_deaths = Gather(flat, edges.h1_death);
   return result;
 }
 

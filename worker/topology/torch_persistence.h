@@ -82,6 +82,11 @@ class PersistenceLayer {
 
  private:
   PersistenceLayer(const PersistenceLayerOptions& options, std::unique_ptr<RipsEngine> engine);
+  // CPU float/double points: fused distances and an analytic backward
+  // (fused_distances.h); same values and first-order gradients as the generic path.
+  absl::StatusOr<DifferentiableDiagram> ComputeFused(const torch::Tensor& points);
+  // The engine on a contiguous CPU float/double matrix; fills diagram and stats.
+  absl::Status Reduce(const torch::Tensor& cpu, DifferentiableDiagram* result);
 
   const PersistenceLayerOptions options_;
   std::unique_ptr<RipsEngine> engine_;
