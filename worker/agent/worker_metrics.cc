@@ -1,10 +1,6 @@
 #include "worker/agent/worker_metrics.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <prometheus/text_serializer.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -33,24 +29,6 @@ const char* ResultName(v1::JobFinished::Result result) {
     default:
       return "unknown";
   }
-}
-
-// CivetWeb (behind prometheus::Exposer) cannot bind port 0, so "host:0" gets a port the
-// kernel just handed out. "" when none could be found.
-std::string ResolvePortZero(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || listen.substr(colon + 1) != "0") return listen;
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  socklen_t len = sizeof(addr);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  if (!ok) return "";
-  return absl::StrCat(listen.substr(0, colon + 1), ntohs(addr.sin_port));
 }
 
 }  // namespace
@@ -111,14 +89,12 @@ absl::StatusOr<std::unique_ptr<WorkerMetrics>> WorkerMetrics::Create(const std::
                                                                      const std::string& listen) {
   std::unique_ptr<WorkerMetrics> metrics(new WorkerMetrics(worker_id));
   if (listen.empty()) return metrics;
-  const std::string address = ResolvePortZero(listen);
-  try {
-    metrics->exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("--metrics-listen ", listen, ": cannot serve metrics: ", e.what()));
-  }
-  metrics->exposer_->RegisterCollectable(metrics->registry_);
+  // Not prometheus::Exposer: CivetWeb cannot start threads in a torch-linked process
+  // (see metrics_http_server.h).
+  WorkerMetrics* raw = metrics.get();
+  auto server = MetricsHttpServer::Create(listen, [raw] { return raw->Scrape(); });
+  if (!server.ok()) return server.status();
+  metrics->server_ = *std::move(server);
   return metrics;
 }
 
@@ -168,11 +144,7 @@ void WorkerMetrics::SetDevices(const std::vector<v1::Device>& devices) {
   }
 }
 
-int WorkerMetrics::port() const {
-  if (!exposer_) return 0;
-  const auto ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : ports.front();
-}
+int WorkerMetrics::port() const { return server_ ? server_->port() : 0; }
 
 std::string WorkerMetrics::Scrape() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());

@@ -6,7 +6,6 @@
 // worker; per-job curves come from the telemetry stream. Thread-safe.
 
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -17,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "ptune/v1/worker_service.pb.h"
+#include "worker/agent/metrics_http_server.h"
 
 namespace ptune::agent {
 
@@ -47,7 +47,7 @@ class WorkerMetrics {
 
   const std::string worker_id_;
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<MetricsHttpServer> server_;  // after registry_: stops first
   prometheus::Histogram* step_seconds_;
   prometheus::Histogram* persistence_seconds_;
   prometheus::Gauge* tokens_per_second_;
