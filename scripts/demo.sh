@@ -51,5 +51,5 @@ job=$("${ctl[@]}" submit "$spec" -o id)
 echo "demo: submitted job $job (logs in $work)"
 "${ctl[@]}" watch "$job"
 "${ctl[@]}" download "$job" --out "$work/$job"
-echo "demo: the trained prompt and adapter are in $work/$job:"
+echo "demo: the trained prompt (plus a PEFT adapter for PT jobs) is in $work/$job:"
 ls -l "$work/$job"
