@@ -1,40 +1,13 @@
 // /metrics over real HTTP: names, labels and that the counters move.
 #include "server/metrics.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "tests/server/http_get.h"
 #include "tests/server/test_harness.h"
 
 namespace ptune::server::testing {
 namespace {
-
-// GET /metrics from 127.0.0.1:port; the body, or "" on failure.
-std::string Scrape(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return "";
-  }
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
-  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return "";
-  }
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
 
 TEST(SchedulerMetrics, ServedOverHttpWithPtuneNames) {
   TempDir dir;
@@ -57,7 +30,9 @@ TEST(SchedulerMetrics, ServedOverHttpWithPtuneNames) {
   ptune::v1::Job missing;
   EXPECT_FALSE(client.Get("job-999", &missing).ok());
 
-  const std::string text = Scrape((*server)->metrics_port());
+  const HttpResponse scraped = HttpGet((*server)->metrics_port(), "/metrics");
+  ASSERT_EQ(scraped.status, 200);
+  const std::string& text = scraped.body;
   ASSERT_FALSE(text.empty());
   for (const char* expected : {
            "ptune_jobs_submitted_total 1",
