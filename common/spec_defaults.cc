@@ -77,6 +77,9 @@ void DefaultTsloss(v1::TSLossSpec* tsloss) {
   if (tsloss->distance() == v1::DISTANCE_UNSPECIFIED) tsloss->set_distance(v1::DISTANCE_EUCLIDEAN);
   if (!tsloss->has_normalize()) tsloss->set_normalize(true);
   if (!tsloss->has_every()) tsloss->set_every(1);
+  if (tsloss->reduction() == v1::TSLOSS_REDUCTION_UNSPECIFIED) {
+    tsloss->set_reduction(v1::TSLOSS_REDUCTION_PER_POINT);
+  }
 }
 
 void DefaultTopology(v1::TopologySpec* topology) {

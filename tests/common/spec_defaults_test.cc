@@ -56,6 +56,7 @@ TEST(SpecDefaults, EmptySpecGetsEveryDocumentedDefault) {
   EXPECT_EQ(tsloss.distance(), v1::DISTANCE_EUCLIDEAN);
   EXPECT_TRUE(tsloss.normalize());
   EXPECT_EQ(tsloss.every(), 1u);
+  EXPECT_EQ(tsloss.reduction(), v1::TSLOSS_REDUCTION_PER_POINT);
   EXPECT_EQ(spec.topology().every(), 10u);
   EXPECT_EQ(spec.topology().diagram_every(), 50u);
   EXPECT_FLOAT_EQ(spec.topology().reference_scale(), 1);
@@ -70,6 +71,7 @@ TEST(SpecDefaults, KeepsEveryValueTheUserSet) {
   spec.mutable_prompt()->set_length(7);
   spec.mutable_train()->set_steps(0);  // explicit 0 is kept (and rejected by validation)
   spec.mutable_tsloss()->set_normalize(false);
+  spec.mutable_tsloss()->set_reduction(v1::TSLOSS_REDUCTION_SUM);
   spec.mutable_ept()->set_fusion(false);
   spec.mutable_topology()->set_every(0);
   spec.mutable_data()->set_validation_fraction(0);
@@ -79,6 +81,7 @@ TEST(SpecDefaults, KeepsEveryValueTheUserSet) {
   EXPECT_EQ(spec.prompt().length(), 7u);
   EXPECT_EQ(spec.train().steps(), 0u);
   EXPECT_FALSE(spec.tsloss().normalize());
+  EXPECT_EQ(spec.tsloss().reduction(), v1::TSLOSS_REDUCTION_SUM);
   EXPECT_FALSE(spec.ept().fusion());
   EXPECT_EQ(spec.topology().every(), 0u);
   EXPECT_FLOAT_EQ(spec.data().validation_fraction(), 0);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -93,6 +94,22 @@ TEST(SpecLoader, EnumSpellings) {
     ASSERT_TRUE(spec.ok()) << text << ": " << spec.status();
     EXPECT_EQ(spec->method(), v1::METHOD_EPT) << text;
   }
+}
+
+TEST(SpecLoader, TslossReductionSpellings) {
+  const std::pair<const char*, v1::TSLossReduction> cases[] = {
+      {"per_point", v1::TSLOSS_REDUCTION_PER_POINT},
+      {"PER_POINT", v1::TSLOSS_REDUCTION_PER_POINT},
+      {"sum", v1::TSLOSS_REDUCTION_SUM},
+      {"TSLOSS_REDUCTION_SUM", v1::TSLOSS_REDUCTION_SUM}};
+  for (const auto& [text, expected] : cases) {
+    absl::StatusOr<v1::JobSpec> spec =
+        ParseJobSpec(std::string("tsloss: {reduction: ") + text + "}", "s");
+    ASSERT_TRUE(spec.ok()) << text << ": " << spec.status();
+    EXPECT_EQ(spec->tsloss().reduction(), expected) << text;
+  }
+  absl::StatusOr<v1::JobSpec> bad = ParseJobSpec("tsloss: {reduction: mean}", "s");
+  EXPECT_FALSE(bad.ok());
 }
 
 TEST(SpecLoader, NullLeavesFieldUnsetAndNanIsRead) {

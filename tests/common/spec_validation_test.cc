@@ -237,6 +237,11 @@ INSTANTIATE_TEST_SUITE_P(
         Rule{"UnknownEnumNumber",
              [](v1::JobSpec* s) { s->set_method(static_cast<v1::Method>(17)); },
              "method: unknown enum value (got 17)"},
+        Rule{"TslossReductionUnknown",
+             [](v1::JobSpec* s) {
+               s->mutable_tsloss()->set_reduction(static_cast<v1::TSLossReduction>(3));
+             },
+             "tsloss.reduction: unknown enum value (got 3)"},
         Rule{"SeveralProblems",
              [](v1::JobSpec* s) {
                s->mutable_train()->set_steps(0);

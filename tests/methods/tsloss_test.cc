@@ -10,9 +10,11 @@
 namespace ptune::engine {
 namespace {
 
+// Plain sums (reduction SUM), so the hand-computed diagrams below read directly.
 ptune::v1::TSLossSpec Spec(float lambda0, float lambda1, float lambda_entropy, bool normalize) {
   ptune::v1::TSLossSpec spec;
   spec.set_enabled(true);
+  spec.set_reduction(ptune::v1::TSLOSS_REDUCTION_SUM);
   spec.set_lambda0(lambda0);
   spec.set_lambda1(lambda1);
   spec.set_lambda_entropy(lambda_entropy);
@@ -35,6 +37,26 @@ TEST(TSLossTest, TermsMatchHandComputedDiagramOfASquare) {
   EXPECT_NEAR(v.h1_term, std::sqrt(2.0) - 1.0, 1e-9);
   EXPECT_NEAR(v.loss.item<double>(), 3.0 + std::sqrt(2.0) - 1.0, 1e-9);
   EXPECT_GE(v.persistence_seconds, 0.0);
+}
+
+TEST(TSLossTest, PerPointReductionDividesTheTermsByTheRowCount) {
+  // The unit square again (n = 4): L0 = 3/4, L1 = (sqrt 2 - 1)/4; the entropy term is
+  // not reduced. PER_POINT is also what an unspecified reduction means.
+  const torch::Tensor square = Double({0, 0, 1, 0, 1, 1, 0, 1}, 2);
+  for (auto reduction :
+       {ptune::v1::TSLOSS_REDUCTION_PER_POINT, ptune::v1::TSLOSS_REDUCTION_UNSPECIFIED}) {
+    ptune::v1::TSLossSpec spec = Spec(1, 1, 0.5, /*normalize=*/false);
+    spec.set_reduction(reduction);
+    TSLoss loss(spec);
+    const TSLossValue v = loss.Compute(square, 1);
+    EXPECT_NEAR(v.h0_term, 0.75, 1e-9) << reduction;
+    EXPECT_NEAR(v.h1_term, (std::sqrt(2.0) - 1.0) / 4, 1e-9) << reduction;
+    TSLoss summed(Spec(1, 1, 0.5, false));
+    const TSLossValue s = summed.Compute(square, 1);
+    EXPECT_NEAR(v.entropy_term, s.entropy_term, 1e-12);
+    EXPECT_NEAR(v.loss.item<double>(), 0.75 + (std::sqrt(2.0) - 1.0) / 4 + 0.5 * s.entropy_term,
+                1e-9);
+  }
 }
 
 TEST(TSLossTest, TargetScaleTermIsDistanceOfDeathsToEta) {
@@ -96,6 +118,12 @@ TEST(TSLossGradientTest, TargetScaleCosine) {
   ptune::v1::TSLossSpec spec = Spec(1, 1, 0, true);
   spec.set_h0_target(0.4f);
   spec.set_distance(ptune::v1::DISTANCE_COSINE);
+  ExpectGradientMatchesFiniteDifferences(spec);
+}
+
+TEST(TSLossGradientTest, PerPointReduction) {
+  ptune::v1::TSLossSpec spec = Spec(0.7, 1.3, 0, true);
+  spec.set_reduction(ptune::v1::TSLOSS_REDUCTION_PER_POINT);
   ExpectGradientMatchesFiniteDifferences(spec);
 }
 

@@ -42,8 +42,15 @@ TSLossValue TSLoss::Compute(const torch::Tensor& prompt, uint64_t step) {
   auto diagram = layer_->Compute(prompt);
   TORCH_CHECK(diagram.ok(), "TSLoss at step ", step, ": ", diagram.status().ToString());
   const torch::Tensor& h0 = diagram->h0_deaths;
-  const torch::Tensor l0 = spec_.has_h0_target() ? (h0 - spec_.h0_target()).abs().sum() : h0.sum();
-  const torch::Tensor l1 = topology::TotalPersistence(diagram->h1_births, diagram->h1_deaths);
+  torch::Tensor l0 = spec_.has_h0_target() ? (h0 - spec_.h0_target()).abs().sum() : h0.sum();
+  torch::Tensor l1 = topology::TotalPersistence(diagram->h1_births, diagram->h1_deaths);
+  if (spec_.reduction() != ptune::v1::TSLOSS_REDUCTION_SUM) {
+    // PER_POINT (the default; UNSPECIFIED when the spec was not defaulted): n - 1 H0 bars
+    // would otherwise make L0 grow with the prompt length and drown the task loss.
+    const double n = static_cast<double>(std::max<int64_t>(prompt.size(0), 1));
+    l0 = l0 / n;
+    l1 = l1 / n;
+  }
   torch::Tensor le = torch::zeros({}, h0.options());
   if (spec_.lambda_entropy() != 0) {
     le = topology::PersistenceEntropy(torch::zeros_like(h0), h0) +

@@ -3,10 +3,11 @@
 
 // TSLoss, the topological soft-prompt loss (Huang et al., arXiv 2602.16500). The paper's
 // exact loss is not available; this is ptune's reconstruction (DESIGN §2.4,
-// docs/methods.md). On the rows of the prompt the backbone sees, with distances D
+// docs/methods.md). On the n rows of the prompt the backbone sees, with distances D
 // (Euclidean or cosine, divided by their mean when normalised):
-//   L0 = sum_{finite H0 bars} death          (or sum |death - eta| with a target eta)
-//   L1 = sum_{H1 bars} (death - birth)
+//   L0 = c sum_{finite H0 bars} death        (or c sum |death - eta| with a target eta)
+//   L1 = c sum_{H1 bars} (death - birth)
+//   c = 1/n with reduction PER_POINT (the default), 1 with SUM
 //   Le = entropy(H0 lifetimes) + entropy(H1 lifetimes)
 //   TSLoss = w(step) (lambda0 L0 + lambda1 L1 + lambda_e Le),
 //   w(step) = min(1, step / warmup_steps) (1 without warm-up),
