@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "tests/topology/diagram_oracles.h"
 #include "worker/topology/diagram_summary.h"
@@ -246,6 +248,81 @@ TEST(RipsContract, EngineReuseAndValueTypesAgree) {
         EXPECT_EQ(reused.pairs[p].birth_simplex, other->pairs[p].birth_simplex);
       }
     }
+  }
+}
+
+// ComputePrepared's layout: rows of PaddedRowLength(n) entries, padding +inf.
+template <typename T>
+std::vector<T> Padded(const Matrix& m) {
+  const int stride = RipsEngine::PaddedRowLength(m.n);
+  std::vector<T> out(static_cast<size_t>(m.n) * stride, std::numeric_limits<T>::infinity());
+  for (int i = 0; i < m.n; ++i) {
+    for (int j = 0; j < m.n; ++j) out[static_cast<size_t>(i) * stride + j] = m.at(i, j);
+  }
+  return out;
+}
+
+void ExpectSameDiagram(const Diagram& a, const Diagram& b) {
+  EXPECT_EQ(a.threshold, b.threshold);
+  ASSERT_EQ(a.pairs.size(), b.pairs.size());
+  for (size_t p = 0; p < a.pairs.size(); ++p) {
+    EXPECT_EQ(a.pairs[p].dim, b.pairs[p].dim);
+    EXPECT_EQ(a.pairs[p].birth, b.pairs[p].birth);
+    EXPECT_EQ(a.pairs[p].death, b.pairs[p].death);
+    EXPECT_EQ(a.pairs[p].birth_simplex, b.pairs[p].birth_simplex);
+    EXPECT_EQ(a.pairs[p].death_edge, b.pairs[p].death_edge);
+  }
+}
+
+TEST(RipsContract, PreparedMatrixGivesTheSameDiagram) {
+  EXPECT_EQ(RipsEngine::PaddedRowLength(0), 0);
+  EXPECT_EQ(RipsEngine::PaddedRowLength(1), 8);
+  EXPECT_EQ(RipsEngine::PaddedRowLength(100), 104);
+  auto engine = RipsEngine::Create({}).value();
+  std::vector<Matrix> cases;
+  for (int n : {0, 1, 2, 7, 8, 9, 100, 130}) {
+    cases.push_back(testing::Euclidean(testing::GaussianCloud(n, 768, 300 + n)));
+  }
+  cases.push_back(testing::Euclidean(testing::GaussianCloud(90, 2, 7)));
+  Matrix grid;  // massively tied distances
+  grid.n = 49;
+  for (int a = 0; a < grid.n; ++a) {
+    for (int b = 0; b < grid.n; ++b) {
+      grid.values.push_back(std::hypot(a / 7 - b / 7, a % 7 - b % 7));
+    }
+  }
+  cases.push_back(grid);
+  for (const Matrix& m : cases) {
+    SCOPED_TRACE(m.n);
+    Diagram copied, prepared, prepared_double;
+    ASSERT_TRUE(engine->ComputeSquare(m.values.data(), m.n, &copied).ok());
+    const std::vector<float> padded = Padded<float>(m);
+    ASSERT_TRUE(engine->ComputePrepared(padded.data(), m.n, &prepared).ok());
+    ExpectSameDiagram(copied, prepared);
+    const std::vector<double> padded_double = Padded<double>(m);
+    ASSERT_TRUE(engine->ComputePrepared(padded_double.data(), m.n, &prepared_double).ok());
+    ExpectSameDiagram(copied, prepared_double);
+  }
+  // And against the oracle, on a cloud where every H1 column needs a reduction.
+  const Matrix cloud = testing::Euclidean(testing::GaussianCloud(100, 768, 17));
+  const std::vector<float> padded = Padded<float>(cloud);
+  Diagram d;
+  ASSERT_TRUE(engine->ComputePrepared(padded.data(), cloud.n, &d).ok());
+  ExpectMatchesRipser(cloud, d);
+}
+
+TEST(RipsContract, PreparedMatrixRejectsNaNAndNegativeEntries) {
+  auto engine = RipsEngine::Create({}).value();
+  const Matrix m = testing::Euclidean(testing::GaussianCloud(20, 3, 5));
+  const int stride = RipsEngine::PaddedRowLength(m.n);
+  for (float bad : {std::nanf(""), -0.5f}) {
+    std::vector<float> padded = Padded<float>(m);
+    padded[static_cast<size_t>(13) * stride + 4] = bad;
+    Diagram d;
+    const absl::Status status = engine->ComputePrepared(padded.data(), m.n, &d);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("row 13, column 4"), std::string::npos) << status;
+    EXPECT_TRUE(d.pairs.empty());
   }
 }
 

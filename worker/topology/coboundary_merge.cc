@@ -3,11 +3,26 @@
 #include <algorithm>
 #include <limits>
 
+#include "worker/topology/rips_kernels.h"
+
 namespace ptune::topology {
+namespace {
+
+// Heap order: the entry with the larger (diameter, index) sinks. A function object,
+// not a function pointer, so that the heap algorithms inline it.
+struct After {
+  template <typename Entry>
+  bool operator()(const Entry& x, const Entry& y) const {
+    return x.diam > y.diam || (x.diam == y.diam && x.index > y.index);
+  }
+};
+
+}  // namespace
+
 template <typename T>
 void CoboundaryMerger<T>::Reset(const T* dist, uint32_t n, T threshold) {
   dist_ = dist;
-  n_ = n;
+  stride_ = PaddedLength(n);
   threshold_ = threshold;
   streams_.clear();
   values_.clear();
@@ -16,90 +31,85 @@ void CoboundaryMerger<T>::Reset(const T* dist, uint32_t n, T threshold) {
 
 template <typename T>
 void CoboundaryMerger<T>::Add(RipsEdge e) {
-  const T* a = Row(e.i);
-  const T* b = Row(e.j);
-  const T d = a[e.j];
-  const T limit = threshold_;
   const T inf = std::numeric_limits<T>::infinity();
-  Stream s{e, values_.size(), {}};
-  values_.resize(s.offset + n_);
-  T* v = values_.data() + s.offset;
-  for (uint32_t k = 0; k < n_; ++k) {
-    const T diam = std::max(d, std::max(a[k], b[k]));
-    v[k] = diam <= limit ? diam : inf;
-  }
+  const size_t offset = values_.size();
+  values_.resize(offset + stride_);
+  T* v = values_.data() + offset;
+  kernels::CofacetDiameters(Row(e.i), Row(e.j), Row(e.i)[e.j], threshold_, stride_, v);
   v[e.i] = inf;
   v[e.j] = inf;
+  const uint32_t s = static_cast<uint32_t>(streams_.size());
+  streams_.push_back(Stream{offset, Cofacet{0, e, 0, 0}});
   if (!Advance(s)) {
-    values_.resize(s.offset);
+    streams_.pop_back();
+    values_.resize(offset);
     return;
   }
-  streams_.push_back(s);
-  PushHeap(static_cast<uint32_t>(streams_.size() - 1));
+  PushHeap(s);
 }
 
-// Extracts the smallest remaining diameter (first k among equals): a lane-parallel
-// minimum the compiler vectorises, then a short search for its position.
+// Extracts the smallest remaining diameter (first k among equals): a vector minimum,
+// then a vector search for its position.
 template <typename T>
-bool CoboundaryMerger<T>::Advance(Stream& s) {
-  constexpr uint32_t kLanes = 8;
-  T* v = values_.data() + s.offset;
-  const T inf = std::numeric_limits<T>::infinity();
-  T lane[kLanes];
-  std::fill(lane, lane + kLanes, inf);
-  uint32_t k = 0;
-  for (; k + kLanes <= n_; k += kLanes) {
-    for (uint32_t u = 0; u < kLanes; ++u) lane[u] = std::min(lane[u], v[k + u]);
-  }
-  T best = *std::min_element(lane, lane + kLanes);
-  for (; k < n_; ++k) best = std::min(best, v[k]);
-  if (best == inf) return false;
-  const uint32_t at = static_cast<uint32_t>(std::find(v, v + n_, best) - v);
-  v[at] = inf;
-  s.head = Cofacet{best, at, CofacetIndex(s.edge.i, s.edge.j, at)};
+bool CoboundaryMerger<T>::Advance(uint32_t s) {
+  Stream& stream = streams_[s];
+  T* v = values_.data() + stream.offset;
+  const T best = kernels::MinEntry(v, stride_);
+  if (best == std::numeric_limits<T>::infinity()) return false;
+  const uint32_t at = kernels::FindEntry(v, best);
+  v[at] = std::numeric_limits<T>::infinity();
+  const RipsEdge e = stream.head.edge;
+  stream.head = Cofacet{best, e, at, CofacetIndex(e.i, e.j, at)};
   return true;
 }
 
 template <typename T>
-bool CoboundaryMerger<T>::HeadBefore(uint32_t a, uint32_t b) const {
-  const Cofacet& x = Head(a);
-  const Cofacet& y = Head(b);
-  return x.diam < y.diam || (x.diam == y.diam && x.index < y.index);
-}
-
-template <typename T>
 void CoboundaryMerger<T>::PushHeap(uint32_t s) {
-  heap_.push_back(s);
-  std::push_heap(heap_.begin(), heap_.end(),
-                 [this](uint32_t a, uint32_t b) { return HeadBefore(b, a); });
+  const Cofacet& head = streams_[s].head;
+  heap_.push_back(HeapEntry{head.diam, s, head.index});
+  std::push_heap(heap_.begin(), heap_.end(), After());
 }
 
+// Moves the top stream to its next cofacet, or drops it when it has none, and
+// restores the heap with one sift-down (instead of a pop and a push).
 template <typename T>
-uint32_t CoboundaryMerger<T>::PopHeap() {
-  std::pop_heap(heap_.begin(), heap_.end(),
-                [this](uint32_t a, uint32_t b) { return HeadBefore(b, a); });
-  const uint32_t s = heap_.back();
-  heap_.pop_back();
-  return s;
+void CoboundaryMerger<T>::AdvanceTop() {
+  const uint32_t s = heap_[0].stream;
+  HeapEntry moved;
+  if (Advance(s)) {
+    moved = HeapEntry{streams_[s].head.diam, s, streams_[s].head.index};
+  } else {
+    moved = heap_.back();
+    heap_.pop_back();
+    if (heap_.empty()) return;
+  }
+  const size_t size = heap_.size();
+  size_t at = 0;
+  for (;;) {
+    size_t child = 2 * at + 1;
+    if (child >= size) break;
+    if (child + 1 < size && After()(heap_[child], heap_[child + 1])) ++child;
+    if (!After()(moved, heap_[child])) break;
+    heap_[at] = heap_[child];
+    at = child;
+  }
+  heap_[at] = moved;
 }
 
+// The top is the column's minimum cofacet unless another stream has the same head
+// (then the two cancel); such a duplicate would be a child of the top.
 template <typename T>
 bool CoboundaryMerger<T>::Pivot(Cofacet* pivot) {
   while (!heap_.empty()) {
-    group_.clear();
-    group_.push_back(PopHeap());
-    const uint64_t index = Head(group_[0]).index;
-    while (!heap_.empty() && Head(heap_.front()).index == index) group_.push_back(PopHeap());
-    // An odd count leaves one copy in the column: keep group_[0] at that head.
-    const bool survives = group_.size() % 2 == 1;
-    if (survives) *pivot = Head(group_[0]);
-    for (size_t g = survives ? 1 : 0; g < group_.size(); ++g) {
-      if (Advance(streams_[group_[g]])) PushHeap(group_[g]);
-    }
-    if (survives) {
-      PushHeap(group_[0]);
+    const uint64_t index = heap_[0].index;
+    const bool duplicate = (heap_.size() > 1 && heap_[1].index == index) ||
+                           (heap_.size() > 2 && heap_[2].index == index);
+    if (!duplicate) {
+      *pivot = streams_[heap_[0].stream].head;
       return true;
     }
+    AdvanceTop();  // the duplicate is now on top
+    AdvanceTop();
   }
   return false;
 }

@@ -24,12 +24,13 @@ class CoboundaryMerger {
  public:
   struct Cofacet {
     T diam;
+    RipsEdge edge;   // the edge whose coboundary it came from
     uint32_t k;      // the vertex added to the edge
     uint64_t index;  // triangle index
   };
 
-  // Start an empty column over `dist` (n×n, symmetric), ignoring cofacets whose
-  // diameter exceeds `threshold`.
+  // Start an empty column over `dist` (n rows of PaddedLength(n), symmetric, padding
+  // +inf; rips_workspace.h), ignoring cofacets whose diameter exceeds `threshold`.
   void Reset(const T* dist, uint32_t n, T threshold);
 
   // Add the coboundary of edge e (e.i > e.j) to the column.
@@ -41,26 +42,29 @@ class CoboundaryMerger {
 
  private:
   struct Stream {
-    RipsEdge edge;
     size_t offset;  // diameters of the not yet extracted cofacets in values_
     Cofacet head;   // the current (smallest remaining) cofacet
   };
+  // A heap entry: the head's sort key next to its stream, so that comparisons do not
+  // chase the stream.
+  struct HeapEntry {
+    T diam;
+    uint32_t stream;
+    uint64_t index;
+  };
 
-  const T* Row(uint32_t i) const { return dist_ + static_cast<size_t>(i) * n_; }
-  // Moves a stream to its next cofacet; false when it has none left.
-  bool Advance(Stream& s);
-  bool HeadBefore(uint32_t a, uint32_t b) const;  // heap order on stream heads
-  const Cofacet& Head(uint32_t s) const { return streams_[s].head; }
+  const T* Row(uint32_t i) const { return dist_ + static_cast<size_t>(i) * stride_; }
+  // Moves stream s to its next cofacet; false when it has none left.
+  bool Advance(uint32_t s);
   void PushHeap(uint32_t s);
-  uint32_t PopHeap();
+  void AdvanceTop();
 
   const T* dist_ = nullptr;
-  uint32_t n_ = 0;
+  uint32_t stride_ = 0;
   T threshold_ = 0;
   std::vector<Stream> streams_;
-  std::vector<T> values_;        // n per stream; +inf = absent or already extracted
-  std::vector<uint32_t> heap_;   // stream indices, min head on top
-  std::vector<uint32_t> group_;  // streams sharing the current minimum head
+  std::vector<T> values_;        // stride_ per stream; +inf = absent or extracted
+  std::vector<HeapEntry> heap_;  // min head on top
 };
 
 }  // namespace ptune::topology

@@ -1,8 +1,10 @@
 #include "worker/topology/rips_engine.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "worker/topology/rips_kernels.h"
 #include "worker/topology/rips_workspace.h"
 
 namespace ptune::topology {
@@ -74,6 +76,22 @@ absl::Status RipsEngine::ComputeLower(const double* lower, int n, Diagram* out) 
   return Run(
       Workspace(double_workspace_), options_, n,
       [&](RipsWorkspace<double>& w) { return w.LoadLower(lower, n); }, out);
+}
+
+absl::Status RipsEngine::ComputePrepared(const float* dist, int n, Diagram* out) {
+  return Run(
+      Workspace(float_workspace_), options_, n,
+      [&](RipsWorkspace<float>& w) { return w.UsePrepared(dist, n); }, out);
+}
+
+absl::Status RipsEngine::ComputePrepared(const double* dist, int n, Diagram* out) {
+  return Run(
+      Workspace(double_workspace_), options_, n,
+      [&](RipsWorkspace<double>& w) { return w.UsePrepared(dist, n); }, out);
+}
+
+int RipsEngine::PaddedRowLength(int n) {
+  return static_cast<int>(PaddedLength(static_cast<uint32_t>(std::max(n, 0))));
 }
 
 }  // namespace ptune::topology

@@ -50,6 +50,17 @@ class RipsEngine {
   absl::Status ComputeLower(const float* lower, int n, Diagram* out);
   absl::Status ComputeLower(const double* lower, int n, Diagram* out);
 
+  // For a caller that builds the matrix itself (the torch layer's fused distance pass):
+  // `dist` has n rows of PaddedRowLength(n) entries, row-major; it must be symmetric
+  // with a zero diagonal, entries >= 0 or +inf, and the padding columns
+  // [n, PaddedRowLength(n)) +inf. It is read in place (no copy) during the call.
+  // INVALID_ARGUMENT on a NaN or negative entry (naming it); the rest of the layout is
+  // not checked, and a matrix that breaks it gives a meaningless diagram.
+  absl::Status ComputePrepared(const float* dist, int n, Diagram* out);
+  absl::Status ComputePrepared(const double* dist, int n, Diagram* out);
+  // Row length of ComputePrepared's matrix: n rounded up to a multiple of 8.
+  static int PaddedRowLength(int n);
+
   const RipsOptions& options() const { return options_; }
 
  private:

@@ -4,52 +4,16 @@
 
 #include <algorithm>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include "worker/topology/rips_kernels.h"
 
 namespace ptune::topology {
 namespace {
 
-constexpr uint32_t kBlock = 16;
-
-// Bit u is set when a[u] <= d and b[u] <= d, for u < kBlock.
-template <typename T>
-uint32_t BlockMask(const T* a, const T* b, T d) {
-  uint32_t mask = 0;
-  for (uint32_t u = 0; u < kBlock; ++u) {
-    mask |= static_cast<uint32_t>((a[u] <= d) & (b[u] <= d)) << u;
-  }
-  return mask;
-}
-
-#ifdef __SSE2__
-// The float case is the hot one (the CLI and the torch layer reduce in float): four
-// compares and a movemask per quarter block.
-template <>
-uint32_t BlockMask<float>(const float* a, const float* b, float d) {
-  const __m128 dv = _mm_set1_ps(d);
-  uint32_t mask = 0;
-  for (uint32_t q = 0; q < kBlock / 4; ++q) {
-    const __m128 x = _mm_cmple_ps(_mm_loadu_ps(a + 4 * q), dv);
-    const __m128 y = _mm_cmple_ps(_mm_loadu_ps(b + 4 * q), dv);
-    mask |= static_cast<uint32_t>(_mm_movemask_ps(_mm_and_ps(x, y))) << (4 * q);
-  }
-  return mask;
-}
-#endif
-
-// The largest x in [lo, hi] with choose(x) <= index (choose is increasing).
-uint32_t LargestAtMost(uint32_t lo, uint32_t hi, uint64_t index, uint64_t (*choose)(uint64_t)) {
-  while (lo < hi) {
-    const uint32_t mid = (lo + hi + 1) / 2;
-    if (choose(mid) <= index) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return lo;
+// The vertices of triangle {e.i, e.j, k} (e.i > e.j) in decreasing order.
+void SortedVertices(RipsEdge e, uint32_t k, uint32_t v[3]) {
+  v[0] = std::max(e.i, k);
+  v[1] = k > e.i ? e.i : std::max(e.j, k);
+  v[2] = std::min(e.j, k);
 }
 
 }  // namespace
@@ -59,6 +23,7 @@ void H1Reducer<T>::Compute(const T* dist, uint32_t n, T threshold, double ratio,
                            const std::vector<uint64_t>& mst_bits, Diagram* out) {
   dist_ = dist;
   n_ = n;
+  stride_ = PaddedLength(n);
   threshold_ = threshold;
   ratio_ = ratio;
   CollectColumns(mst_bits);
@@ -99,15 +64,12 @@ int32_t H1Reducer<T>::FirstCofacet(uint32_t i, uint32_t j, T d) const {
   const T* a = Row(i);
   const T* b = Row(j);
   // k = i and k = j always pass the test (D[i][i] = 0, D[j][i] = d): mask them out.
-  uint32_t k0 = 0;
-  for (; k0 + kBlock <= n_; k0 += kBlock) {
-    uint32_t mask = BlockMask(a + k0, b + k0, d);
-    if (i - k0 < kBlock) mask &= ~(1u << (i - k0));
-    if (j - k0 < kBlock) mask &= ~(1u << (j - k0));
+  // The padding (+inf) never passes.
+  for (uint32_t k0 = 0; k0 < stride_; k0 += kRowAlign) {
+    uint32_t mask = kernels::BothAtMostMask(a + k0, b + k0, d);
+    if (i - k0 < kRowAlign) mask &= ~(1u << (i - k0));
+    if (j - k0 < kRowAlign) mask &= ~(1u << (j - k0));
     if (mask != 0) return static_cast<int32_t>(k0 + __builtin_ctz(mask));
-  }
-  for (uint32_t k = k0; k < n_; ++k) {
-    if (k != i && k != j && a[k] <= d && b[k] <= d) return static_cast<int32_t>(k);
   }
   return -1;
 }
@@ -121,14 +83,6 @@ bool H1Reducer<T>::IsApparent(uint32_t i, uint32_t j, T d, int32_t k) const {
   if (Row(i)[w] == d && w > j) return false;
   if (Row(j)[w] == d && w > i) return false;
   return true;
-}
-
-template <typename T>
-void H1Reducer<T>::DecodeTriangle(uint64_t index, uint32_t v[3]) const {
-  v[0] = LargestAtMost(2, n_ - 1, index, Choose3);
-  index -= Choose3(v[0]);
-  v[1] = LargestAtMost(1, v[0] - 1, index, Choose2);
-  v[2] = static_cast<uint32_t>(index - Choose2(v[1]));
 }
 
 // The last facet of triangle v[0] > v[1] > v[2] in the order (diameter, index): the
@@ -158,7 +112,7 @@ typename H1Reducer<T>::Owner H1Reducer<T>::FindOwner(const Cofacet& t) const {
     return owner;
   }
   uint32_t v[3], third;
-  DecodeTriangle(t.index, v);
+  SortedVertices(t.edge, t.k, v);
   const Edge e = LongestEdge(v, &third);
   if (FirstCofacet(e.i, e.j, t.diam) == static_cast<int32_t>(third)) {
     owner.found = true;
@@ -209,11 +163,14 @@ void H1Reducer<T>::StorePivot(uint64_t triangle, const Edge* single) {
 template <typename T>
 void H1Reducer<T>::ReduceColumn(const Column& column, Diagram* out) {
   const Edge e{column.i, column.j};
+  Owner first_owner;
   if (column.first_k >= 0) {
-    // Emergent pair: the minimum cofacet has the column's diameter and is unowned.
+    // The minimum cofacet has the column's diameter: if it is unowned, this is an
+    // emergent pair, taken without building the column.
     const uint32_t k = static_cast<uint32_t>(column.first_k);
-    const Cofacet t{column.diam, k, CofacetIndex(e.i, e.j, k)};
-    if (!FindOwner(t).found) {
+    const Cofacet t{column.diam, e, k, CofacetIndex(e.i, e.j, k)};
+    first_owner = FindOwner(t);
+    if (!first_owner.found) {
       StorePivot(t.index, &e);
       return;
     }
@@ -222,6 +179,9 @@ void H1Reducer<T>::ReduceColumn(const Column& column, Diagram* out) {
   working_v_.clear();
   working_v_.push_back(e);
   column_.Add(e);
+  // That cofacet is the column's first pivot: add its owner now rather than find it
+  // again.
+  if (first_owner.found) AddOwnerColumn(first_owner);
   Cofacet pivot;
   while (column_.Pivot(&pivot)) {
     const Owner owner = FindOwner(pivot);
@@ -245,7 +205,7 @@ void H1Reducer<T>::EmitPair(const Column& column, const Cofacet* pivot, Diagram*
     pair.death = pivot->diam;
     if (!(pair.death > ratio_ * pair.birth)) return;
     uint32_t v[3], third;
-    DecodeTriangle(pivot->index, v);
+    SortedVertices(pivot->edge, pivot->k, v);
     const Edge longest = LongestEdge(v, &third);
     pair.death_edge = {static_cast<int32_t>(longest.i), static_cast<int32_t>(longest.j)};
   }

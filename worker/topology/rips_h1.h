@@ -17,7 +17,8 @@ namespace ptune::topology {
 template <typename T>
 class H1Reducer {
  public:
-  // Appends the H1 pairs of the filtration of `dist` (n×n, symmetric, zero diagonal)
+  // Appends the H1 pairs of the filtration of `dist` (n rows of PaddedLength(n), the
+  // layout of rips_workspace.h)
   // truncated at `threshold` to `out`, keeping those with death > ratio * birth and
   // every infinite one. `mst_bits` has bit EdgeIndex(i,j) set for each MST edge: those
   // edges are H0 deaths and are cleared from the H1 columns.
@@ -44,12 +45,11 @@ class H1Reducer {
     Edge edge{0, 0};  // the owner when slot < 0
   };
 
-  const T* Row(uint32_t i) const { return dist_ + static_cast<size_t>(i) * n_; }
+  const T* Row(uint32_t i) const { return dist_ + static_cast<size_t>(i) * stride_; }
   void CollectColumns(const std::vector<uint64_t>& mst_bits);
   int32_t FirstCofacet(uint32_t i, uint32_t j, T d) const;
   bool IsApparent(uint32_t i, uint32_t j, T d, int32_t k) const;
   Owner FindOwner(const Cofacet& t) const;
-  void DecodeTriangle(uint64_t index, uint32_t v[3]) const;
   Edge LongestEdge(const uint32_t v[3], uint32_t* third) const;
   void ReduceColumn(const Column& column, Diagram* out);
   void AddOwnerColumn(const Owner& owner);
@@ -59,6 +59,7 @@ class H1Reducer {
   // Per-call inputs.
   const T* dist_ = nullptr;
   uint32_t n_ = 0;
+  uint32_t stride_ = 0;  // PaddedLength(n_)
   T threshold_ = 0;
   double ratio_ = 1;
 

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "worker/topology/rips_kernels.h"
 
 namespace ptune::topology {
 
@@ -26,8 +27,10 @@ absl::Status RipsWorkspace<T>::Validate(T value, int row, int col) const {
 template <typename T>
 void RipsWorkspace<T>::Resize(int n) {
   n_ = static_cast<uint32_t>(n);
-  dist_.resize(static_cast<size_t>(n) * n);
+  stride_ = PaddedLength(n_);
+  dist_.assign(static_cast<size_t>(n_) * stride_, std::numeric_limits<T>::infinity());
   for (uint32_t i = 0; i < n_; ++i) At(i, i) = 0;
+  matrix_ = dist_.data();
 }
 
 template <typename T>
@@ -58,6 +61,20 @@ absl::Status RipsWorkspace<T>::LoadLower(const T* lower, int n) {
   return absl::OkStatus();
 }
 
+template <typename T>
+absl::Status RipsWorkspace<T>::UsePrepared(const T* dist, int n) {
+  n_ = static_cast<uint32_t>(n);
+  stride_ = PaddedLength(n_);
+  matrix_ = dist;
+  if (kernels::AllNonNegative(dist, static_cast<size_t>(n_) * stride_)) return absl::OkStatus();
+  for (uint32_t i = 0; i < n_; ++i) {
+    for (uint32_t j = 0; j < stride_; ++j) {
+      if (!(Row(i)[j] >= 0)) return Validate(Row(i)[j], static_cast<int>(i), static_cast<int>(j));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // min_i max_j d(i,j): at this scale vertex argmin_i is joined to every other vertex,
 // so the complex is a cone and every class has died.
 template <typename T>
@@ -66,7 +83,7 @@ T RipsWorkspace<T>::EnclosingRadius() const {
   for (uint32_t i = 0; i < n_; ++i) {
     const T* row = Row(i);
     T row_max = 0;
-    for (uint32_t j = 0; j < n_; ++j) row_max = std::max(row_max, row[j]);
+    for (uint32_t j = 0; j < n_; ++j) row_max = std::max(row_max, row[j]);  // not the padding
     radius = std::min(radius, row_max);
   }
   return n_ == 0 ? T{0} : radius;
@@ -91,50 +108,67 @@ void RipsWorkspace<T>::Compute(const RipsOptions& options, Diagram* out) {
     const uint64_t index = EdgeIndex(e.i, e.j);
     mst_bits_[index >> 6] |= uint64_t{1} << (index & 63);
   }
-  h1_.Compute(dist_.data(), n_, threshold_, options.ratio, mst_bits_, out);
+  h1_.Compute(matrix_, n_, threshold_, options.ratio, mst_bits_, out);
 }
 
 // Prim's algorithm under the total order (diameter, edge index): the unique minimum
 // spanning forest of the edges within the threshold, i.e. exactly the edges Kruskal
-// would take in filtration order. Selection of the next vertex is fused with the
-// key update so each step is one pass over a matrix row.
+// would take in filtration order. Each step is one vector pass over a matrix row that
+// relaxes the keys and finds the smallest one; equal lengths (rare outside tied
+// inputs) are settled by edge index afterwards.
 template <typename T>
 void RipsWorkspace<T>::ComputeH0(Diagram* out) {
-  const T kInf = std::numeric_limits<T>::infinity();
-  key_.assign(n_, kInf);
-  key_index_.assign(n_, ~uint64_t{0});
-  parent_.assign(n_, -1);
-  in_tree_.assign(n_, 0);
+  key_.assign(stride_, std::numeric_limits<T>::infinity());
+  std::fill(key_.begin() + n_, key_.end(), T(-1));
+  parent_.assign(stride_, -1);
   mst_.clear();
-  uint32_t next = 0;
+  uint32_t v = 0;
   for (uint32_t step = 0; step < n_; ++step) {
-    const uint32_t v = next;
-    in_tree_[v] = 1;
+    key_[v] = -1;
     if (parent_[v] >= 0) {
       const uint32_t p = static_cast<uint32_t>(parent_[v]);
       mst_.push_back(v > p ? Edge{v, p} : Edge{p, v});
     }
-    const T* row = Row(v);
-    int64_t best = -1;
-    for (uint32_t u = 0; u < n_; ++u) {
-      if (in_tree_[u]) continue;
-      const T d = row[u];
-      if (d <= threshold_ && d <= key_[u]) {
-        const uint64_t index = u > v ? EdgeIndex(u, v) : EdgeIndex(v, u);
-        if (d < key_[u] || index < key_index_[u]) {
-          key_[u] = d;
-          key_index_[u] = index;
-          parent_[u] = static_cast<int32_t>(v);
-        }
-      }
-      if (best < 0 || key_[u] < key_[best] ||
-          (key_[u] == key_[best] && key_index_[u] < key_index_[best])) {
-        best = u;
-      }
-    }
-    next = best < 0 ? 0 : static_cast<uint32_t>(best);
+    if (step + 1 == n_) break;
+    bool tie = false;
+    const T best = kernels::PrimRelax(Row(v), key_.data(), parent_.data(), static_cast<int32_t>(v),
+                                      stride_, threshold_, &tie);
+    if (tie) BreakPrimTies(v);
+    v = NextPrimVertex(best);
   }
   AppendH0Pairs(out);
+}
+
+// Where row v offers an edge as long as the current key, the smaller edge index wins.
+template <typename T>
+void RipsWorkspace<T>::BreakPrimTies(uint32_t v) {
+  const T* row = Row(v);
+  for (uint32_t u = 0; u < n_; ++u) {
+    if (key_[u] < 0 || row[u] != key_[u] || !(row[u] <= threshold_)) continue;
+    const uint32_t p = static_cast<uint32_t>(parent_[u]);
+    if (p == v) continue;
+    const uint64_t current = u > p ? EdgeIndex(u, p) : EdgeIndex(p, u);
+    if ((u > v ? EdgeIndex(u, v) : EdgeIndex(v, u)) < current) parent_[u] = static_cast<int32_t>(v);
+  }
+}
+
+// The vertex outside the tree with the smallest (key, edge index); if none is within
+// reach (+inf), the first vertex outside the tree (a new component).
+template <typename T>
+uint32_t RipsWorkspace<T>::NextPrimVertex(T best) const {
+  uint32_t next = n_;
+  uint64_t next_index = 0;
+  for (uint32_t u = 0; u < n_; ++u) {
+    if (key_[u] != best) continue;
+    if (best == std::numeric_limits<T>::infinity()) return u;
+    const uint32_t p = static_cast<uint32_t>(parent_[u]);
+    const uint64_t index = u > p ? EdgeIndex(u, p) : EdgeIndex(p, u);
+    if (next == n_ || index < next_index) {
+      next = u;
+      next_index = index;
+    }
+  }
+  return next;
 }
 
 // Elder rule over the MST edges in filtration order; all vertices are born at 0, the
