@@ -11,6 +11,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -27,6 +29,10 @@ class FakeRunner : public JobRunner {
   absl::StatusOr<JobRunOutcome> Run(const v1::JobSpec& spec,
                                     const JobRunContext& context) override {
     ++runs_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      devices_[spec.name()] = context.device;
+    }
     uint64_t step = 0;
     if (!context.resume_checkpoint.empty() &&
         !absl::SimpleAtoi(context.resume_checkpoint.substr(5), &step)) {
@@ -63,6 +69,11 @@ class FakeRunner : public JobRunner {
   }
 
   int runs() const { return runs_; }
+  // The device each job (by spec name) was given.
+  std::map<std::string, std::string> devices() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return devices_;
+  }
 
  private:
   static void EmitStep(const JobRunContext& context, uint64_t step, uint64_t total) {
@@ -89,6 +100,8 @@ class FakeRunner : public JobRunner {
 
   const std::chrono::milliseconds step_delay_;
   std::atomic<int> runs_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> devices_;
 };
 
 }  // namespace ptune::agent::testing

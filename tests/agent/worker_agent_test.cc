@@ -39,7 +39,9 @@ std::shared_ptr<grpc::Channel> FastChannel(const std::string& address) {
 // One agent running against `scheduler` on its own thread.
 class Harness {
  public:
-  Harness(FakeScheduler& scheduler, milliseconds step_delay, uint32_t cpu_slots = 1)
+  // `gpus` CUDA devices are advertised next to the CPU (no GPU is needed: the agent only
+  // hands each job slot its device).
+  Harness(FakeScheduler& scheduler, milliseconds step_delay, uint32_t cpu_slots = 1, int gpus = 0)
       : runner_(step_delay) {
     std::random_device random;
     work_dir_ = ::testing::TempDir() + "/ptune-agent-" + std::to_string(random());
@@ -49,6 +51,12 @@ class Harness {
     options.hostname = "test-host";
     options.version = "test";
     options.devices.emplace_back().set_kind(v1::DEVICE_KIND_CPU);
+    for (int i = 0; i < gpus; ++i) {
+      v1::Device& gpu = options.devices.emplace_back();
+      gpu.set_kind(v1::DEVICE_KIND_CUDA);
+      gpu.set_index(i);
+      gpu.set_total_memory_bytes(80ull << 30);
+    }
     options.cpu_slots = cpu_slots;
     options.work_dir = work_dir_;
     options.backoff.initial = milliseconds(50);
@@ -194,6 +202,32 @@ TEST(WorkerAgent, CancelStopsAtAStepBoundaryAcknowledgesAndFreesTheSlot) {
   ASSERT_TRUE(scheduler.WaitFor([](auto& s) { return Finished(s, "next", 1); }));
   EXPECT_EQ(scheduler.attempt("next", 1)->finished.front().result(),
             v1::JobFinished::RESULT_SUCCEEDED);
+}
+
+TEST(WorkerAgent, RunsOneJobPerGpuEachPinnedToItsOwnDevice) {
+  FakeScheduler scheduler;
+  scheduler.Start();
+  Harness harness(scheduler, milliseconds(5), /*cpu_slots=*/1, /*gpus=*/2);
+  ASSERT_TRUE(scheduler.WaitFor([](auto& s) { return s.connected(); }));
+  EXPECT_EQ(scheduler.registers().front().max_jobs(), 2u) << "one job per GPU";
+  ASSERT_TRUE(scheduler.Assign("a", 1, Spec("gpu-a", 100000, 1000)));
+  ASSERT_TRUE(scheduler.Assign("b", 1, Spec("gpu-b", 100000, 1000)));
+  ASSERT_TRUE(
+      scheduler.WaitFor([](auto& s) { return HasStep(s, "a", 1, 2) && HasStep(s, "b", 1, 2); }));
+  auto devices = harness.runner().devices();
+  EXPECT_EQ(devices["gpu-a"], "cuda:0");
+  EXPECT_EQ(devices["gpu-b"], "cuda:1");
+
+  // The slot a finished job frees goes to the next job, on the same device.
+  ASSERT_TRUE(scheduler.Cancel("a"));
+  ASSERT_TRUE(scheduler.WaitFor([](auto& s) { return Finished(s, "a", 1); }));
+  ASSERT_TRUE(scheduler.Assign("c", 1, Spec("gpu-c", 100000, 1000)));
+  ASSERT_TRUE(scheduler.WaitFor([](auto& s) { return HasStep(s, "c", 1, 2); }));
+  EXPECT_EQ(harness.runner().devices()["gpu-c"], "cuda:0");
+  ASSERT_TRUE(scheduler.Cancel("b"));
+  ASSERT_TRUE(scheduler.Cancel("c"));
+  ASSERT_TRUE(
+      scheduler.WaitFor([](auto& s) { return Finished(s, "b", 1) && Finished(s, "c", 1); }));
 }
 
 TEST(WorkerAgent, ResumesFromTheAssignmentsCheckpointWithStepsAndIndexesContinuing) {

@@ -30,6 +30,7 @@ absl::StatusOr<JobRunOutcome> EngineRunner::Run(const v1::JobSpec& spec,
   options.sink = &sink;
   options.should_stop = context.should_stop;
   options.on_checkpoint = context.on_checkpoint;
+  options.device = context.device;
   options.backbones = backbones_;
   absl::StatusOr<engine::JobRunResult> result = engine::RunJob(spec, options);
   if (!result.ok()) return result.status();

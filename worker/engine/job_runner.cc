@@ -13,27 +13,12 @@
 #include "worker/engine/backbone_resolver.h"
 #include "worker/engine/backbones/file_bytes.h"
 #include "worker/engine/data/dataset.h"
+#include "worker/engine/device_choice.h"
 #include "worker/engine/methods/method_factory.h"
 #include "worker/engine/trainer.h"
 
 namespace ptune::engine {
 namespace {
-
-absl::StatusOr<torch::Device> PickDevice(const ptune::v1::ResourceSpec& resources) {
-  const bool cuda = torch::cuda::is_available();
-  switch (resources.device()) {
-    case ptune::v1::DEVICE_KIND_CPU:
-      return torch::Device(torch::kCPU);
-    case ptune::v1::DEVICE_KIND_CUDA:
-      if (!cuda) {
-        return absl::FailedPreconditionError(
-            "resources.device: CUDA requested but no CUDA device is available");
-      }
-      return torch::Device(torch::kCUDA);
-    default:
-      return torch::Device(cuda ? torch::kCUDA : torch::kCPU);
-  }
-}
 
 absl::StatusOr<std::shared_ptr<PromptMethodImpl>> CreateMethod(const ptune::v1::JobSpec& spec,
                                                                BackboneImpl& backbone,
@@ -101,8 +86,11 @@ absl::StatusOr<std::vector<std::string>> SaveArtifacts(const ptune::v1::JobSpec&
 }
 
 absl::StatusOr<JobRunResult> Run(const ptune::v1::JobSpec& spec, const JobRunOptions& options) {
-  auto device = PickDevice(spec.resources());
+  auto device = ChooseDevice(spec.resources(), options.device);
   if (!device.ok()) return device.status();
+  // Kernels and allocations that name no device index go to the pinned GPU, too.
+  c10::OptionalDeviceGuard device_guard;
+  if (device->is_cuda()) device_guard.reset_device(*device);
   auto model = AcquireBackbone(spec.model(), *device, options.backbones);
   if (!model.ok()) return model.status();
   auto data = LoadDataSplits(spec.data());

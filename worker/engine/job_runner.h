@@ -33,6 +33,9 @@ struct JobRunOptions {
   // Called with the bytes of every checkpoint written (every train.checkpoint_every
   // steps, at the end, and when stopped), after the file is on disk.
   std::function<void(uint64_t step, const std::string& bytes)> on_checkpoint;
+  // The device the worker pins this job to: "cpu", "cuda:N", or "" to let the spec's
+  // resources.device decide (worker/engine/device_choice.h).
+  std::string device;
   // Optional cache of frozen backbones shared across jobs. Not owned; may be null.
   BackboneCache* backbones = nullptr;
 };
