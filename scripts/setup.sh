@@ -26,7 +26,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   # tests and benchmarks: oracles and real peers
   libgtest-dev libgmock-dev libbenchmark-dev ripser libgudhi-dev libboost-dev
-  prometheus tmux python3
+  prometheus tmux python3 python3-yaml
 )
 # node/npm fetch the offline tarballs; Debian's are used only when none is installed
 # (a newer one from nodesource conflicts with Debian's npm package).
