@@ -87,6 +87,14 @@ class Client {
   // than UNAVAILABLE, or max_attempts is reached.
   absl::Status CallWithRetry(const std::function<grpc::Status(grpc::ClientContext*)>& call);
 
+  // One WatchJob stream from *last_seq on (client/watch_stream.cc). Delivers the events
+  // with a higher seq to `on_event` and advances *last_seq. Sets *stopped when
+  // `on_event` asked to stop; returns the job when that happened or when the stream
+  // ended after the job's last event, else why the stream must be reopened (or why the
+  // watch cannot go on).
+  absl::StatusOr<ptune::v1::Job> WatchOnce(const std::string& job_id, uint64_t* last_seq,
+                                           const EventCallback& on_event, bool* stopped);
+
   const std::unique_ptr<Connection> connection_;
   const std::unique_ptr<ptune::v1::JobService::Stub> stub_;
 };

@@ -39,6 +39,37 @@ bool Retryable(absl::StatusCode code) {
 
 }  // namespace
 
+absl::StatusOr<v1::Job> Client::WatchOnce(const std::string& job_id, uint64_t* last_seq,
+                                          const EventCallback& on_event, bool* stopped) {
+  grpc::ClientContext context;
+  connection_->Prepare(&context, std::chrono::milliseconds(0));
+  v1::WatchJobRequest request;
+  request.set_job_id(job_id);
+  request.set_after_seq(*last_seq);
+  std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = stub_->WatchJob(&context, request);
+  v1::JobEvent event;
+  bool received = false;
+  while (reader->Read(&event)) {
+    received = true;
+    if (event.seq() <= *last_seq) continue;  // replayed again after a reconnect
+    *last_seq = event.seq();
+    if (!on_event(event)) {
+      *stopped = true;
+      context.TryCancel();
+      reader->Finish();
+      return Get(job_id);
+    }
+  }
+  absl::Status why = FromGrpc(reader->Finish(), connection_->options().address);
+  if (!why.ok()) return why;
+  // The scheduler ends the stream once the job is final and every event was sent; a
+  // scheduler that shuts down may end it early as well, so confirm before returning.
+  absl::StatusOr<v1::Job> job = Get(job_id);
+  if (!job.ok()) return job.status();
+  if (IsFinal(job->state()) && (job->last_seq() <= *last_seq || !received)) return job;
+  return absl::UnavailableError("the event stream ended before the job finished");
+}
+
 absl::StatusOr<v1::Job> Client::Watch(const std::string& job_id, const WatchOptions& options,
                                       const EventCallback& on_event) {
   const ConnectOptions& connect = connection_->options();
@@ -46,47 +77,22 @@ absl::StatusOr<v1::Job> Client::Watch(const std::string& job_id, const WatchOpti
   std::optional<Clock::time_point> lost_since;
   std::chrono::milliseconds backoff = connect.initial_backoff;
   while (true) {
-    grpc::ClientContext context;
-    connection_->Prepare(&context, std::chrono::milliseconds(0));
-    v1::WatchJobRequest request;
-    request.set_job_id(job_id);
-    request.set_after_seq(last_seq);
-    std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = stub_->WatchJob(&context, request);
-    v1::JobEvent event;
-    bool received = false;
-    while (reader->Read(&event)) {
-      received = true;
+    const uint64_t seq_before = last_seq;
+    bool stopped = false;
+    absl::StatusOr<v1::Job> job = WatchOnce(job_id, &last_seq, on_event, &stopped);
+    if (job.ok() || stopped || !Retryable(job.status().code())) return job;
+    if (last_seq != seq_before) {  // the stream made progress: the outage starts now
       lost_since.reset();
       backoff = connect.initial_backoff;
-      if (event.seq() <= last_seq) continue;  // replayed again after a reconnect
-      last_seq = event.seq();
-      if (!on_event(event)) {
-        context.TryCancel();
-        reader->Finish();
-        return Get(job_id);
-      }
     }
-    absl::Status why = FromGrpc(reader->Finish(), connect.address);
-    if (why.ok()) {
-      // The scheduler ends the stream once the job is final and every event was sent; a
-      // scheduler that shuts down may end it early as well, so confirm before returning.
-      absl::StatusOr<v1::Job> job = Get(job_id);
-      if (!job.ok() && !Retryable(job.status().code())) return job.status();
-      if (job.ok() && IsFinal(job->state()) && (job->last_seq() <= last_seq || !received)) {
-        return job;
-      }
-      why = job.ok() ? absl::UnavailableError("the event stream ended before the job finished")
-                     : job.status();
-    }
-    if (!Retryable(why.code())) return why;
     if (!lost_since) lost_since = Clock::now();
     if (Clock::now() - *lost_since > options.reconnect_timeout) {
-      return absl::UnavailableError(
-          absl::StrCat("gave up watching job ", job_id, " after the scheduler stayed unreachable ",
-                       "for ", options.reconnect_timeout.count() / 1000, " s; run `ptunectl watch ",
-                       job_id, " --from ", last_seq, "` to resume. Last error: ", why.message()));
+      return absl::UnavailableError(absl::StrCat(
+          "gave up watching job ", job_id, " after the scheduler stayed unreachable for ",
+          options.reconnect_timeout.count() / 1000, " s; run `ptunectl watch ", job_id, " --from ",
+          last_seq, "` to resume. Last error: ", job.status().message()));
     }
-    if (options.on_reconnect) options.on_reconnect(why);
+    if (options.on_reconnect) options.on_reconnect(job.status());
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, connect.max_reconnect_backoff);
     connection_->WaitForConnected(connect.max_reconnect_backoff);
