@@ -8,6 +8,8 @@
 #include <functional>
 #include <limits>
 
+#include "worker/topology/fused_distances.h"
+
 namespace ptune::topology {
 namespace {
 
@@ -193,6 +195,45 @@ TEST(TorchPersistence, FusedPathEqualsAutogradPath) {
   }
 }
 
+// The fused path hands its padded matrix to the engine in place; the diagram and the
+// statistics must be exactly those of the copying path on the same matrix.
+TEST(TorchPersistence, FusedPathReducesItsMatrixInPlaceExactly) {
+  for (DistanceKind kind : {DistanceKind::kEuclidean, DistanceKind::kCosine}) {
+    for (torch::ScalarType dtype : {torch::kFloat, torch::kDouble}) {
+      for (int64_t n : {0, 1, 2, 9, 100}) {
+        SCOPED_TRACE(testing::Message() << "n=" << n << " double=" << (dtype == torch::kDouble));
+        auto layer = MakeLayer(kind, /*normalize=*/true);
+        const torch::Tensor points = RandomCloud(n, 48, 40 + n).to(dtype);
+        const DifferentiableDiagram fused = layer->Compute(points).value();
+        const FusedDistances matrix =
+            ComputeFusedDistances(points, layer->options().distance).value();
+        ASSERT_EQ(matrix.stride, RipsEngine::PaddedRowLength(static_cast<int>(n)));
+        if (n > 0) {  // the padding the engine relies on
+          EXPECT_TRUE(
+              torch::all(matrix.distances.narrow(1, n, matrix.stride - n).isinf()).item<bool>());
+        }
+        const DifferentiableDiagram copied =
+            layer->ComputeFromDistances(matrix.distances.narrow(1, 0, n)).value();
+        ASSERT_EQ(fused.diagram.pairs.size(), copied.diagram.pairs.size());
+        for (size_t p = 0; p < fused.diagram.pairs.size(); ++p) {
+          const PersistencePair &x = fused.diagram.pairs[p], &y = copied.diagram.pairs[p];
+          EXPECT_EQ(x.dim, y.dim);
+          EXPECT_EQ(x.birth, y.birth);
+          EXPECT_EQ(x.death, y.death);
+          EXPECT_EQ(x.birth_simplex, y.birth_simplex);
+          EXPECT_EQ(x.death_edge, y.death_edge);
+        }
+        EXPECT_EQ(fused.diagram.threshold, copied.diagram.threshold);
+        EXPECT_EQ(fused.mean_distance, copied.mean_distance);
+        EXPECT_EQ(fused.diameter, copied.diameter);
+        EXPECT_TRUE(torch::equal(fused.h0_deaths, copied.h0_deaths));
+        EXPECT_TRUE(torch::equal(fused.h1_births, copied.h1_births));
+        EXPECT_TRUE(torch::equal(fused.h1_deaths, copied.h1_deaths));
+      }
+    }
+  }
+}
+
 TEST(TorchPersistence, RejectsBadInput) {
   auto layer = MakeLayer(DistanceKind::kEuclidean, false);
   EXPECT_EQ(layer->Compute(torch::zeros({3})).status().code(), absl::StatusCode::kInvalidArgument);
@@ -205,6 +246,14 @@ TEST(TorchPersistence, RejectsBadInput) {
   inf[4][1] = std::numeric_limits<float>::infinity();
   EXPECT_EQ(layer->Compute(inf).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(MakeLayer(DistanceKind::kCosine, true)->Compute(nan).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeLayer(DistanceKind::kCosine, false)->Compute(inf).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Finite values whose squares overflow float: the Gram diagonal is infinite.
+  torch::Tensor huge = RandomCloud(6, 3, 2).to(torch::kFloat);
+  huge[3][0] = 1e30f;
+  EXPECT_EQ(layer->Compute(huge).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(layer->Compute(nan.to(torch::kFloat)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

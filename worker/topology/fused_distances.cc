@@ -1,5 +1,6 @@
 #include "worker/topology/fused_distances.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -13,37 +14,45 @@ using torch::autograd::variable_list;
 constexpr double kNormEpsilon = 1e-12;  // as PairwiseDistances' cosine clamp
 constexpr double kMeanEpsilon = 1e-30;  // as PairwiseDistances' mean clamp
 
-// Lower triangle of the guarded distances from the Gram matrix g (its diagonal holds
-// the squared norms); returns their sum, or NaN if a squared norm is not finite.
+// Lower triangle of the guarded distances from the Gram matrix g (n×n; its diagonal
+// holds the squared norms) into d (row length `stride`); returns their sum, or NaN if
+// a squared norm is not finite.
 template <typename T>
-double FillLower(const T* g, T* d, int64_t n, double sqrt_epsilon) {
+double FillLower(const T* g, T* d, int64_t n, int64_t stride, double sqrt_epsilon) {
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(g[i * n + i])) return std::numeric_limits<double>::quiet_NaN();
   }
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {
     const T gi = g[i * n + i];
-    d[i * n + i] = 0;
     for (int64_t j = 0; j < i; ++j) {
       const T sq = gi + g[j * n + j] - 2 * g[i * n + j];
       const T v = static_cast<double>(sq) > sqrt_epsilon ? std::sqrt(sq) : T(0);
-      d[i * n + j] = v;
+      d[i * stride + j] = v;
       sum += v;
     }
   }
   return sum;
 }
 
-// Divides the lower triangle by `scale` and mirrors it to the upper one.
+// Divides the lower triangle by `scale`, mirrors it to the upper one, zeroes the
+// diagonal and fills the padding with +inf; records the mean and the largest value.
 template <typename T>
-void ScaleAndMirror(T* d, int64_t n, T scale) {
+void ScaleAndMirror(T* d, int64_t n, int64_t stride, T scale, FusedDistances* fused) {
+  double sum = 0, max = 0;
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < i; ++j) {
-      const T v = scale == T(1) ? d[i * n + j] : d[i * n + j] / scale;
-      d[i * n + j] = v;
-      d[j * n + i] = v;
+      const T v = scale == T(1) ? d[i * stride + j] : d[i * stride + j] / scale;
+      d[i * stride + j] = v;
+      d[j * stride + i] = v;
+      sum += v;
+      max = std::max<double>(max, v);
     }
+    d[i * stride + i] = 0;
+    std::fill(d + i * stride + n, d + (i + 1) * stride, std::numeric_limits<T>::infinity());
   }
+  fused->mean_distance = n >= 2 ? sum / (static_cast<double>(n) * (n - 1) / 2) : 0;
+  fused->diameter = max;
 }
 
 // grad_rows[a] += w (rows[a] - rows[b]), grad_rows[b] -= the same, for each gathered
@@ -52,7 +61,7 @@ template <typename T>
 void AddEdgeGradients(const torch::Tensor& rows, const torch::Tensor& distances,
                       const torch::Tensor& edges, const torch::Tensor& grad, double scale,
                       torch::Tensor& grad_rows) {
-  const int64_t n = rows.size(0), dim = rows.size(1);
+  const int64_t stride = distances.size(1), dim = rows.size(1);
   // Distinct tensors: __restrict lets the row update vectorise.
   const T* __restrict x = rows.data_ptr<T>();
   const T* d = distances.data_ptr<T>();
@@ -63,7 +72,7 @@ void AddEdgeGradients(const torch::Tensor& rows, const torch::Tensor& distances,
     const T dist = d[e[k]];
     if (!(dist > 0)) continue;  // sqrt guard: zero gradient at distance 0
     const T w = static_cast<T>(g[k] / (scale * scale * dist));
-    const int64_t a = e[k] / n, b = e[k] % n;
+    const int64_t a = e[k] / stride, b = e[k] % stride;
     for (int64_t c = 0; c < dim; ++c) {
       const T delta = w * (x[a * dim + c] - x[b * dim + c]);
       out[a * dim + c] += delta;
@@ -92,7 +101,7 @@ class FusedGather : public torch::autograd::Function<FusedGather> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const torch::Tensor rows = ctx->saved_data["rows"].toTensor();
-    const torch::Tensor distances = ctx->saved_data["distances"].toTensor();
+    const torch::Tensor padded = ctx->saved_data["distances"].toTensor();
     const torch::Tensor edges = ctx->saved_data["edges"].toTensor();
     const double scale = ctx->saved_data["scale"].toDouble();
     const torch::Tensor grad = grads[0].to(torch::kCPU, rows.scalar_type()).contiguous();
@@ -102,6 +111,7 @@ class FusedGather : public torch::autograd::Function<FusedGather> {
       const double pairs = static_cast<double>(rows.size(0)) * (rows.size(0) - 1) / 2;
       const double c =
           (grad * ctx->saved_data["values"].toTensor()).sum().item<double>() / (scale * pairs);
+      const torch::Tensor distances = padded.narrow(1, 0, rows.size(0));
       const torch::Tensor w = torch::where(distances > 0, (-c / scale) / distances,
                                            torch::zeros({}, distances.options()));
       grad_rows = rows * w.sum(1, true);
@@ -110,9 +120,9 @@ class FusedGather : public torch::autograd::Function<FusedGather> {
       grad_rows = torch::zeros_like(rows);
     }
     if (rows.scalar_type() == torch::kDouble) {
-      AddEdgeGradients<double>(rows, distances, edges, grad, scale, grad_rows);
+      AddEdgeGradients<double>(rows, padded, edges, grad, scale, grad_rows);
     } else {
-      AddEdgeGradients<float>(rows, distances, edges, grad, scale, grad_rows);
+      AddEdgeGradients<float>(rows, padded, edges, grad, scale, grad_rows);
     }
     torch::Tensor grad_points = grad_rows;
     if (ctx->saved_data["cosine"].toBool()) {
@@ -145,12 +155,13 @@ absl::StatusOr<FusedDistances> ComputeFusedDistances(const torch::Tensor& points
   }
   const int64_t n = x.size(0);
   const torch::Tensor gram = torch::mm(fused.rows, fused.rows.t()).contiguous();
-  fused.distances = torch::empty({n, n}, x.options());
+  fused.stride = RipsEngine::PaddedRowLength(static_cast<int>(n));
+  fused.distances = torch::empty({n, fused.stride}, x.options());
   const bool dbl = x.scalar_type() == torch::kDouble;
   const double sum = dbl ? FillLower(gram.data_ptr<double>(), fused.distances.data_ptr<double>(), n,
-                                     options.sqrt_epsilon)
+                                     fused.stride, options.sqrt_epsilon)
                          : FillLower(gram.data_ptr<float>(), fused.distances.data_ptr<float>(), n,
-                                     options.sqrt_epsilon);
+                                     fused.stride, options.sqrt_epsilon);
   // NaN/Inf in the points would otherwise meet the sqrt guard and become distance 0.
   if (!std::isfinite(sum)) {
     return absl::InvalidArgumentError("points contain NaN or infinite values");
@@ -161,9 +172,10 @@ absl::StatusOr<FusedDistances> ComputeFusedDistances(const torch::Tensor& points
     fused.scale = fused.scale_is_mean ? mean : kMeanEpsilon;
   }
   if (dbl) {
-    ScaleAndMirror(fused.distances.data_ptr<double>(), n, fused.scale);
+    ScaleAndMirror(fused.distances.data_ptr<double>(), n, fused.stride, fused.scale, &fused);
   } else {
-    ScaleAndMirror(fused.distances.data_ptr<float>(), n, static_cast<float>(fused.scale));
+    ScaleAndMirror(fused.distances.data_ptr<float>(), n, fused.stride,
+                   static_cast<float>(fused.scale), &fused);
   }
   return fused;
 }

@@ -23,11 +23,19 @@ namespace ptune::topology {
 
 // Detached result of the forward pass, shared with the autograd node.
 struct FusedDistances {
-  torch::Tensor rows;       // n×d CPU rows the distances are taken between (cosine:
-                            // the normalised rows), float32 or float64, contiguous
-  torch::Tensor norms;      // cosine only: n×1 row norms before clamping
-  torch::Tensor distances;  // n×n symmetric, zero diagonal, after normalisation
-  double scale = 1;         // distances = raw distances / scale
+  torch::Tensor rows;   // n×d CPU rows the distances are taken between (cosine:
+                        // the normalised rows), float32 or float64, contiguous
+  torch::Tensor norms;  // cosine only: n×1 row norms before clamping
+  // n × RipsEngine::PaddedRowLength(n): the engine's ComputePrepared layout, so it is
+  // reduced in place. Columns [0, n): symmetric, zero diagonal, after normalisation;
+  // the padding columns hold +inf. Flat index of (a, b): a * stride + b.
+  torch::Tensor distances;
+  int64_t stride = 0;
+  double scale = 1;  // distances = raw distances / scale
+  // Mean and largest entry of the strict lower triangle of `distances`, summed in
+  // double in row order (the values LowerStats would give).
+  double mean_distance = 0;
+  double diameter = 0;
   // True when the scale is the (unclamped) mean distance, so it carries gradient.
   bool scale_is_mean = false;
 };
@@ -40,7 +48,7 @@ bool CanFuse(const torch::Tensor& points);
 absl::StatusOr<FusedDistances> ComputeFusedDistances(const torch::Tensor& points,
                                                      const DistanceOptions& options);
 
-// distances[a][b] for every flat index a*n+b in `edges`, as a tensor of points' dtype
+// distances[a][b] for every flat index a*stride+b in `edges`, as a tensor of points' dtype
 // that is differentiable with respect to `points` (the tensor `fused` was computed from).
 torch::Tensor GatherFused(const torch::Tensor& points, const FusedDistances& fused,
                           const DistanceOptions& options, std::vector<int64_t> edges);

@@ -40,20 +40,29 @@ void LowerStats(const T* d, int64_t n, DifferentiableDiagram* out) {
   out->diameter = max;
 }
 
-// Flat indices (a*n + b) of the edges whose lengths are the finite bar values.
+// Runs `reduce` (an engine call), recording its wall time.
+template <typename Reduce>
+absl::Status Timed(Reduce reduce, double* seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status status = reduce();
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return status;
+}
+
+// Flat indices (a*stride + b) of the edges whose lengths are the finite bar values.
 struct BarEdges {
   std::vector<int64_t> h0_death, h1_birth, h1_death;
 };
 
-BarEdges CollectBarEdges(const Diagram& diagram, int64_t n) {
+BarEdges CollectBarEdges(const Diagram& diagram, int64_t stride) {
   BarEdges edges;
   for (const PersistencePair& pair : diagram.pairs) {
     if (!pair.finite()) continue;
-    const int64_t death = pair.death_edge[0] * n + pair.death_edge[1];
+    const int64_t death = pair.death_edge[0] * stride + pair.death_edge[1];
     if (pair.dim == 0) {
       edges.h0_death.push_back(death);
     } else {
-      edges.h1_birth.push_back(pair.birth_simplex[0] * n + pair.birth_simplex[1]);
+      edges.h1_birth.push_back(pair.birth_simplex[0] * stride + pair.birth_simplex[1]);
       edges.h1_death.push_back(death);
     }
   }
@@ -112,10 +121,21 @@ absl::StatusOr<DifferentiableDiagram> PersistenceLayer::Compute(const torch::Ten
 absl::StatusOr<DifferentiableDiagram> PersistenceLayer::ComputeFused(const torch::Tensor& points) {
   absl::StatusOr<FusedDistances> fused = ComputeFusedDistances(points, options_.distance);
   if (!fused.ok()) return fused.status();
+  // The engine reads the fused matrix in place: it is already in its padded layout.
   DifferentiableDiagram result;
-  if (absl::Status status = Reduce(fused->distances, &result); !status.ok()) return status;
-  const int64_t n = points.size(0);
-  BarEdges edges = CollectBarEdges(result.diagram, n);
+  const int n = static_cast<int>(points.size(0));
+  const torch::Tensor& d = fused->distances;
+  const absl::Status status = Timed(
+      [&] {
+        return d.scalar_type() == torch::kDouble
+                   ? engine_->ComputePrepared(d.data_ptr<double>(), n, &result.diagram)
+                   : engine_->ComputePrepared(d.data_ptr<float>(), n, &result.diagram);
+      },
+      &result.reduction_seconds);
+  if (!status.ok()) return status;
+  result.mean_distance = fused->mean_distance;
+  result.diameter = fused->diameter;
+  BarEdges edges = CollectBarEdges(result.diagram, fused->stride);
   const int64_t n0 = edges.h0_death.size(), n1 = edges.h1_birth.size();
   std::vector<int64_t> all = std::move(edges.h0_death);
   all.insert(all.end(), edges.h1_birth.begin(), edges.h1_birth.end());
@@ -130,12 +150,12 @@ absl::StatusOr<DifferentiableDiagram> PersistenceLayer::ComputeFused(const torch
 absl::Status PersistenceLayer::Reduce(const torch::Tensor& cpu, DifferentiableDiagram* result) {
   const int n = static_cast<int>(cpu.size(0));
   const bool use_double = cpu.scalar_type() == torch::kDouble;
-  const auto start = std::chrono::steady_clock::now();
-  const absl::Status status =
-      use_double ? engine_->ComputeSquare(cpu.data_ptr<double>(), n, &result->diagram)
-                 : engine_->ComputeSquare(cpu.data_ptr<float>(), n, &result->diagram);
-  result->reduction_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const absl::Status status = Timed(
+      [&] {
+        return use_double ? engine_->ComputeSquare(cpu.data_ptr<double>(), n, &result->diagram)
+                          : engine_->ComputeSquare(cpu.data_ptr<float>(), n, &result->diagram);
+      },
+      &result->reduction_seconds);
   if (!status.ok()) return status;
   if (use_double) {
     LowerStats(cpu.data_ptr<double>(), n, result);

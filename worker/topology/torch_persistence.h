@@ -53,7 +53,7 @@ struct DifferentiableDiagram {
   torch::Tensor h1_deaths;       // [finite H1 bars]
   double mean_distance = 0;      // mean off-diagonal distance (after normalisation)
   double diameter = 0;           // largest finite distance (after normalisation)
-  double reduction_seconds = 0;  // time in the engine (CPU), excluding distances
+  double reduction_seconds = 0;  // wall time in the engine, excluding distances
 };
 
 struct PersistenceLayerOptions {
@@ -85,7 +85,7 @@ class PersistenceLayer {
   // CPU float/double points: fused distances and an analytic backward
   // (fused_distances.h); same values and first-order gradients as the generic path.
   absl::StatusOr<DifferentiableDiagram> ComputeFused(const torch::Tensor& points);
-  // The engine on a contiguous CPU float/double matrix; fills diagram and stats.
+  // The engine on a contiguous n×n CPU float/double matrix; fills diagram and stats.
   absl::Status Reduce(const torch::Tensor& cpu, DifferentiableDiagram* result);
 
   const PersistenceLayerOptions options_;
