@@ -27,6 +27,8 @@ packages=(
   # tests and benchmarks: oracles and real peers
   libgtest-dev libgmock-dev libbenchmark-dev ripser libgudhi-dev libboost-dev
   prometheus tmux python3 python3-yaml
+  # ptunectl plot --out FILE.png converts its SVG with rsvg-convert
+  librsvg2-bin
 )
 # node/npm fetch the offline tarballs; Debian's are used only when none is installed
 # (a newer one from nodesource conflicts with Debian's npm package).

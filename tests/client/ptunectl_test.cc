@@ -274,6 +274,29 @@ TEST_F(Ptunectl, PlotWritesAWellFormedSvgWithTheSeries) {
   EXPECT_THAT(svg, HasSubstr("job " + id + " (cli-test): ept + TSLoss"));
 }
 
+// PNG goes through rsvg-convert (librsvg2-bin, installed by scripts/setup.sh).
+TEST_F(Ptunectl, PlotWritesAPngOfTheSvgsSize) {
+  std::string id = SubmitId();
+  Train(id, 10, v1::JobFinished::RESULT_SUCCEEDED);
+  std::string path = temp_dir() + "/figure.png";
+  CtlResult r = Ctl({"plot", id, "--out", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(path, std::ios::binary);
+  std::string png((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(png.size(), 24u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(png.substr(12, 4), "IHDR");
+  auto be32 = [&png](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(png[at + i]);
+    return v;
+  };
+  boost::property_tree::ptree svg;
+  boost::property_tree::read_xml(temp_dir() + "/figure.svg", svg);
+  EXPECT_NEAR(be32(16), svg.get<double>("svg.<xmlattr>.width"), 1.0);
+  EXPECT_NEAR(be32(20), svg.get<double>("svg.<xmlattr>.height"), 1.0);
+}
+
 TEST_F(Ptunectl, WorkersAndLogs) {
   CtlResult workers = Ctl({"workers", "-o", "json"});
   ASSERT_EQ(workers.exit_code, 0) << workers.err;
