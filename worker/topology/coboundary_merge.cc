@@ -35,7 +35,7 @@ void CoboundaryMerger<T>::Add(RipsEdge e) {
   const size_t offset = values_.size();
   values_.resize(offset + stride_);
   T* v = values_.data() + offset;
-  kernels_.cofacet_diameters(Row(e.i), Row(e.j), Row(e.i)[e.j], threshold_, stride_, v);
+  kernels::CofacetDiameters(Row(e.i), Row(e.j), Row(e.i)[e.j], threshold_, stride_, v);
   v[e.i] = inf;
   v[e.j] = inf;
   const uint32_t s = static_cast<uint32_t>(streams_.size());
@@ -53,9 +53,11 @@ void CoboundaryMerger<T>::Add(RipsEdge e) {
 template <typename T>
 bool CoboundaryMerger<T>::Advance(uint32_t s) {
   Stream& stream = streams_[s];
-  T best;
-  uint32_t at;
-  if (!kernels_.extract_min(values_.data() + stream.offset, stride_, &best, &at)) return false;
+  T* v = values_.data() + stream.offset;
+  const T best = kernels::MinEntry(v, stride_);
+  if (best == std::numeric_limits<T>::infinity()) return false;
+  const uint32_t at = kernels::FindEntry(v, best);
+  v[at] = std::numeric_limits<T>::infinity();
   const RipsEdge e = stream.head.edge;
   stream.head = Cofacet{best, e, at, CofacetIndex(e.i, e.j, at)};
   return true;

@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "worker/topology/rips_kernels.h"
 #include "worker/topology/simplex_index.h"
 
 namespace ptune::topology {
@@ -66,7 +65,6 @@ class CoboundaryMerger {
   std::vector<Stream> streams_;
   std::vector<T> values_;        // stride_ per stream; +inf = absent or extracted
   std::vector<HeapEntry> heap_;  // min head on top
-  const KernelSet<T> kernels_ = BestKernels<T>();
 };
 
 }  // namespace ptune::topology

@@ -61,9 +61,17 @@ void H1Reducer<T>::CollectColumns(const std::vector<uint64_t>& mst_bits) {
 // index), else -1.
 template <typename T>
 int32_t H1Reducer<T>::FirstCofacet(uint32_t i, uint32_t j, T d) const {
-  // k = i and k = j always pass the test (D[i][i] = 0, D[j][i] = d): the kernel skips
-  // them. The padding (+inf) never passes.
-  return kernels_.first_both_at_most(Row(i), Row(j), stride_, d, i, j);
+  const T* a = Row(i);
+  const T* b = Row(j);
+  // k = i and k = j always pass the test (D[i][i] = 0, D[j][i] = d): mask them out.
+  // The padding (+inf) never passes.
+  for (uint32_t k0 = 0; k0 < stride_; k0 += kRowAlign) {
+    uint32_t mask = kernels::BothAtMostMask(a + k0, b + k0, d);
+    if (i - k0 < kRowAlign) mask &= ~(1u << (i - k0));
+    if (j - k0 < kRowAlign) mask &= ~(1u << (j - k0));
+    if (mask != 0) return static_cast<int32_t>(k0 + __builtin_ctz(mask));
+  }
+  return -1;
 }
 
 // (edge, triangle {i,j,k}) is an apparent pair iff the edge is also the last facet of

@@ -10,7 +10,6 @@
 
 #include "worker/topology/coboundary_merge.h"
 #include "worker/topology/pivot_map.h"
-#include "worker/topology/rips_kernels.h"
 #include "worker/topology/rips_types.h"
 
 namespace ptune::topology {
@@ -71,7 +70,6 @@ class H1Reducer {
   std::vector<Edge> v_pool_;     // reduction columns of stored pivots
   std::vector<Slot> slots_;
   PivotMap pivots_;  // triangle index -> slot
-  const KernelSet<T> kernels_ = BestKernels<T>();
 };
 
 }  // namespace ptune::topology

@@ -4,9 +4,7 @@
 //
 // Each kernel has a portable version for any value type and an SSE2 version for float
 // (SSE2 is the x86-64 baseline; the compiler does not vectorise these loops itself:
-// min reductions over floats need -ffast-math, and early exits defeat it). The engine
-// calls them through a KernelSet, which picks AVX2 versions for float at run time
-// where the CPU has AVX2 (rips_kernels.cc).
+// min reductions over floats need -ffast-math, and early exits defeat it).
 #ifndef PTUNE_WORKER_TOPOLOGY_RIPS_KERNELS_H_
 #define PTUNE_WORKER_TOPOLOGY_RIPS_KERNELS_H_
 
@@ -183,51 +181,7 @@ inline bool AllNonNegative<float>(const float* v, size_t count) {
 }
 #endif  // __SSE2__
 
-// The first k < length, k != i, k != j, with a[k] <= d and b[k] <= d, or -1.
-template <typename T>
-inline int32_t FirstBothAtMost(const T* a, const T* b, uint32_t length, T d, uint32_t i,
-                               uint32_t j) {
-  for (uint32_t k0 = 0; k0 < length; k0 += kRowAlign) {
-    uint32_t mask = BothAtMostMask(a + k0, b + k0, d);
-    if (i - k0 < kRowAlign) mask &= ~(1u << (i - k0));
-    if (j - k0 < kRowAlign) mask &= ~(1u << (j - k0));
-    if (mask != 0) return static_cast<int32_t>(k0 + __builtin_ctz(mask));
-  }
-  return -1;
-}
-
-// Finds the smallest entry of v[0, length) (the first among equals), stores it and its
-// position, and replaces it by +inf; false if every entry is +inf.
-template <typename T>
-inline bool ExtractMin(T* v, uint32_t length, T* value, uint32_t* at) {
-  const T best = MinEntry(v, length);
-  if (best == std::numeric_limits<T>::infinity()) return false;
-  *at = FindEntry(v, best);
-  *value = best;
-  v[*at] = std::numeric_limits<T>::infinity();
-  return true;
-}
-
 }  // namespace kernels
-
-// The kernels the engine calls, chosen once per object (see BestKernels).
-template <typename T>
-struct KernelSet {
-  int32_t (*first_both_at_most)(const T* a, const T* b, uint32_t length, T d, uint32_t i,
-                                uint32_t j);
-  bool (*extract_min)(T* v, uint32_t length, T* value, uint32_t* at);
-  void (*cofacet_diameters)(const T* a, const T* b, T d, T limit, uint32_t length, T* v);
-  T (*prim_relax)
-  (const T* row, T* key, int32_t* parent, int32_t v, uint32_t length, T limit, bool* tie);
-};
-
-// AVX2 versions for float when the CPU has AVX2, else the versions above. Both give
-// identical results (same comparisons, same first-among-equals rule).
-template <typename T>
-KernelSet<T> BestKernels();
-// The versions above, whatever the CPU (for tests comparing the two).
-template <typename T>
-KernelSet<T> BaselineKernels();
 }  // namespace ptune::topology
 
 #endif  // PTUNE_WORKER_TOPOLOGY_RIPS_KERNELS_H_

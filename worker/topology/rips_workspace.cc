@@ -131,8 +131,8 @@ void RipsWorkspace<T>::ComputeH0(Diagram* out) {
     }
     if (step + 1 == n_) break;
     bool tie = false;
-    const T best = kernels_.prim_relax(Row(v), key_.data(), parent_.data(), static_cast<int32_t>(v),
-                                       stride_, threshold_, &tie);
+    const T best = kernels::PrimRelax(Row(v), key_.data(), parent_.data(), static_cast<int32_t>(v),
+                                      stride_, threshold_, &tie);
     if (tie) BreakPrimTies(v);
     v = NextPrimVertex(best);
   }

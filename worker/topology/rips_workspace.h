@@ -15,7 +15,6 @@
 
 #include "absl/status/status.h"
 #include "worker/topology/rips_h1.h"
-#include "worker/topology/rips_kernels.h"
 #include "worker/topology/rips_types.h"
 
 namespace ptune::topology {
@@ -64,7 +63,6 @@ class RipsWorkspace {
   std::vector<uint64_t> mst_bits_;  // bit per edge index: is an MST edge
   std::vector<int32_t> component_;  // union-find over vertices (root = minimum vertex)
   H1Reducer<T> h1_;
-  const KernelSet<T> kernels_ = BestKernels<T>();
 };
 
 }  // namespace ptune::topology
