@@ -15,12 +15,17 @@ bool EventHub::Subscription::Take(std::vector<SharedEvent>* out) {
   return overflowed;
 }
 
-void EventHub::Subscription::Offer(const SharedEvent& event) {
+void EventHub::Subscription::Offer(std::vector<SharedEvent>::const_iterator begin,
+                                   std::vector<SharedEvent>::const_iterator end) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (buffer_.size() < capacity_) {
-    buffer_.push_back(event);
-  } else {
-    overflowed_ = true;
+  for (auto it = begin; it != end; ++it) {
+    if (buffer_.size() >= capacity_) {
+      // The watcher re-reads from the store from its last queued seq, so the rest of
+      // this run is not needed either.
+      overflowed_ = true;
+      return;
+    }
+    buffer_.push_back(*it);
   }
 }
 
@@ -53,11 +58,12 @@ void EventHub::Publish(const std::vector<SharedEvent>& events) {
   // Unsubscribe (also under mu_) from racing a notify into a watcher being destroyed.
   for (size_t begin = 0; begin < events.size();) {
     size_t end = begin + 1;
-    while (end < events.size() && events[end]->job_id() == events[begin]->job_id()) ++end;
-    auto it = by_job_.find(events[begin]->job_id());
+    const std::string& job_id = events[begin]->event.job_id();
+    while (end < events.size() && events[end]->event.job_id() == job_id) ++end;
+    auto it = by_job_.find(job_id);
     if (it != by_job_.end()) {
       for (const auto& subscription : it->second) {
-        for (size_t i = begin; i < end; ++i) subscription->Offer(events[i]);
+        subscription->Offer(events.begin() + begin, events.begin() + end);
         subscription->notify_();
       }
     }

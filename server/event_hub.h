@@ -10,11 +10,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "ptune/v1/events.pb.h"
+#include "server/wire_event.h"
 
 namespace ptune::server {
-
-using SharedEvent = std::shared_ptr<const ptune::v1::JobEvent>;
 
 // Live fan-out of stored job events to watchers. Publishing never blocks on a watcher:
 // each subscription has a bounded buffer, and a subscription whose buffer is full only
@@ -32,8 +30,9 @@ class EventHub {
     friend class EventHub;
     Subscription(std::string job_id, size_t capacity, std::function<void()> notify)
         : job_id_(std::move(job_id)), capacity_(capacity), notify_(std::move(notify)) {}
-    // Buffers (or records the overflow); returns whether to notify.
-    void Offer(const SharedEvent& event);
+    // Buffers events [begin, end) under one lock, or records the overflow.
+    void Offer(std::vector<SharedEvent>::const_iterator begin,
+               std::vector<SharedEvent>::const_iterator end);
 
     const std::string job_id_;
     const size_t capacity_;

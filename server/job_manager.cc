@@ -168,17 +168,21 @@ void JobManager::SetState(JobEntry& entry, JobState to, const std::string& reaso
 
 void JobManager::CommitLocked(StoreBatch batch, std::function<void(const absl::Status&)> after) {
   if (batch.empty() && !after) return;
-  std::vector<SharedEvent> events;
-  events.reserve(batch.events.size());
-  for (const JobEvent& event : batch.events) events.push_back(std::make_shared<JobEvent>(event));
-  if (!batch.events.empty()) metrics_->EventsIngested(batch.events.size());
+  // The events are encoded for watchers on the completion thread, not under mu_.
+  std::vector<JobEvent> events = batch.events;
+  if (!events.empty()) metrics_->EventsIngested(events.size());
   const Clock::time_point start = Clock::now();
   store_->Commit(std::move(batch), [this, events = std::move(events), after = std::move(after),
-                                    start](const absl::Status& status) {
+                                    start](const absl::Status& status) mutable {
     metrics_->StoreWrite(std::chrono::duration<double>(Clock::now() - start).count());
     // Only durable events reach watchers, so a watcher can always catch up from the
     // store and a reconnect never sees an event that a crash could take back.
-    if (status.ok() && !events.empty()) hub_->Publish(events);
+    if (status.ok() && !events.empty()) {
+      std::vector<SharedEvent> shared;
+      shared.reserve(events.size());
+      for (JobEvent& event : events) shared.push_back(MakeSharedEvent(std::move(event)));
+      hub_->Publish(shared);
+    }
     if (after) after(status);
   });
 }

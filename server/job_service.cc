@@ -125,17 +125,23 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
   return Finished(context, job.status());
 }
 
-grpc::ServerWriteReactor<JobEvent>* JobServiceImpl::WatchJob(
-    grpc::CallbackServerContext* context, const ptune::v1::WatchJobRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
+  using Failed = FailedWriter<grpc::ByteBuffer>;
   absl::StatusOr<Principal> principal = Authenticate(*auth_, *context);
-  if (!principal.ok()) return new FailedWriter<JobEvent>(principal.status());
-  absl::StatusOr<ptune::v1::Job> job = manager_->Get(principal->caller, request->job_id());
-  if (!job.ok()) return new FailedWriter<JobEvent>(job.status());
+  if (!principal.ok()) return new Failed(principal.status());
+  ptune::v1::WatchJobRequest request;
+  grpc::ByteBuffer copy(*raw_request);  // Deserialize consumes its buffer
+  if (!grpc::SerializationTraits<ptune::v1::WatchJobRequest>::Deserialize(&copy, &request).ok()) {
+    return new Failed(absl::InvalidArgumentError("malformed WatchJobRequest"));
+  }
+  absl::StatusOr<ptune::v1::Job> job = manager_->Get(principal->caller, request.job_id());
+  if (!job.ok()) return new Failed(job.status());
   const bool final = job->state() == ptune::v1::JOB_STATE_SUCCEEDED ||
                      job->state() == ptune::v1::JOB_STATE_FAILED ||
                      job->state() == ptune::v1::JOB_STATE_CANCELLED;
-  return new WatchReactor(store_, hub_, metrics_, job->id(), request->after_seq(),
-                          final && request->after_seq() >= job->last_seq());
+  return new WatchReactor(store_, hub_, metrics_, job->id(), request.after_seq(),
+                          final && request.after_seq() >= job->last_seq());
 }
 
 grpc::ServerWriteReactor<ArtifactChunk>* JobServiceImpl::GetArtifact(

@@ -19,7 +19,11 @@ absl::StatusOr<Principal> Authenticate(const Authenticator& auth,
 
 // The public job API over gRPC: authenticates, calls the JobManager, maps errors once.
 // Streams use one reactor each; no thread blocks per stream.
-class JobServiceImpl final : public ptune::v1::JobService::CallbackService {
+// WatchJob is registered as a raw callback method: it writes pre-serialised JobEvent
+// bytes shared by all watchers of a job (see WireEvent). Clients see the same
+// `stream JobEvent` contract.
+class JobServiceImpl final : public ptune::v1::JobService::WithRawCallbackMethod_WatchJob<
+                                 ptune::v1::JobService::CallbackService> {
  public:
   // Every pointer must outlive the service.
   JobServiceImpl(JobManager* manager, JobStore* store, EventHub* hub, const Authenticator* auth,
@@ -38,8 +42,9 @@ class JobServiceImpl final : public ptune::v1::JobService::CallbackService {
   grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* context,
                                       const ptune::v1::CancelJobRequest* request,
                                       ptune::v1::Job* response) override;
-  grpc::ServerWriteReactor<ptune::v1::JobEvent>* WatchJob(
-      grpc::CallbackServerContext* context, const ptune::v1::WatchJobRequest* request) override;
+  // `request` is a serialised WatchJobRequest; INVALID_ARGUMENT when it does not parse.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchJob(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request) override;
   grpc::ServerWriteReactor<ptune::v1::ArtifactChunk>* GetArtifact(
       grpc::CallbackServerContext* context, const ptune::v1::GetArtifactRequest* request) override;
   grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* context,

@@ -51,7 +51,8 @@ void WatchReactor::Pump() {
   writing_ = true;
   // No buffer_hint: a hinted write may not complete until a later write, and the next
   // write waits for this one to complete.
-  StartWrite(current_.get());
+  current_buffer_ = grpc::ByteBuffer(&current_->bytes, 1);
+  StartWrite(&current_buffer_);
 }
 
 void WatchReactor::Refill() {
@@ -67,7 +68,7 @@ void WatchReactor::Refill() {
   }
   for (ptune::v1::JobEvent& event : *stored) {
     last_queued_ = event.seq();
-    queue_.push_back(std::make_shared<const ptune::v1::JobEvent>(std::move(event)));
+    queue_.push_back(MakeSharedEvent(std::move(event)));
   }
   if (stored->size() < kStorePage) {
     catch_up_ = false;
@@ -78,9 +79,10 @@ void WatchReactor::Refill() {
 
 bool WatchReactor::QueueLive(const std::vector<SharedEvent>& taken) {
   for (const SharedEvent& event : taken) {
-    if (event->seq() <= last_queued_) continue;  // already sent or queued
-    if (event->seq() != last_queued_ + 1) return false;
-    last_queued_ = event->seq();
+    const uint64_t seq = event->event.seq();
+    if (seq <= last_queued_) continue;  // already sent or queued
+    if (seq != last_queued_ + 1) return false;
+    last_queued_ = seq;
     queue_.push_back(event);
   }
   return true;
@@ -93,10 +95,11 @@ void WatchReactor::OnWriteDone(bool ok) {
     FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "watcher went away"));
     return;
   }
-  if (IsFinalChange(*current_)) {
+  if (IsFinalChange(current_->event)) {
     FinishOnce(grpc::Status::OK);
     return;
   }
+  current_buffer_.Clear();
   current_.reset();
   Pump();
 }

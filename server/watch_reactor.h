@@ -19,7 +19,9 @@ namespace ptune::server {
 // exactly once: first from the store, then live from its EventHub subscription; when
 // the subscription overflowed or skipped (a slow client), it catches up from the store
 // again. Ends after the job's final StateChange was written. Deletes itself when done.
-class WatchReactor final : public grpc::ServerWriteReactor<ptune::v1::JobEvent> {
+// Writes raw bytes (WatchJob is a raw callback method): live events were serialised
+// once for all watchers (WireEvent); the wire format is exactly a JobEvent stream.
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // `finished`: the job is final and has no event after `after_seq`; the stream ends
   // at once.
@@ -47,6 +49,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<ptune::v1::JobEvent> 
   std::mutex mu_;
   std::deque<SharedEvent> queue_ ABSL_GUARDED_BY(mu_);
   SharedEvent current_ ABSL_GUARDED_BY(mu_);
+  // The write in flight: refers to current_->bytes (no copy); lives until OnWriteDone.
+  grpc::ByteBuffer current_buffer_ ABSL_GUARDED_BY(mu_);
   uint64_t last_queued_ ABSL_GUARDED_BY(mu_);
   bool catch_up_ ABSL_GUARDED_BY(mu_) = true;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
