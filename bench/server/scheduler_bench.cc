@@ -4,7 +4,10 @@
 //   submit:   durable SubmitJob acks/s from 16 concurrent clients
 //   dispatch: submit → Assignment latency with an idle worker (p50/p99)
 //   fanout:   events/s ingested from one worker and delivered to 100 watchers, with
-//             p50/p99 delivery latency (event time set by the worker → watcher read)
+//             p50/p99 delivery latency (event time set by the worker → watcher read).
+//             --rate 0: the worker sends as fast as acks allow (saturation: the
+//             throughput ceiling; latency there is only how deep the buffers got);
+//             --rate N: the worker sends N events/s (latency at that offered load).
 // Each phase starts a fresh scheduler; its peak RSS (VmHWM) is read from /proc.
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/time_util.h"
 #include "ptune/v1/job_service.grpc.pb.h"
 #include "ptune/v1/worker_service.grpc.pb.h"
@@ -190,7 +194,8 @@ void BenchDispatch(const std::string& dir, int jobs) {
       scheduler.PeakRssMiB());
 }
 
-void BenchFanout(const std::string& dir, int watchers, int events, int batch) {
+void BenchFanout(const std::string& dir, int watchers, int channels, int events, int batch,
+                 double rate) {
   Scheduler scheduler(dir);
   Worker worker(scheduler.NewChannel(0), "bench-worker");
   auto stub = ptune::v1::JobService::NewStub(scheduler.NewChannel(1));
@@ -210,7 +215,7 @@ void BenchFanout(const std::string& dir, int watchers, int events, int batch) {
   std::vector<std::thread> threads;
   for (int w = 0; w < watchers; ++w) {
     threads.emplace_back([&, w] {
-      auto watch_stub = ptune::v1::JobService::NewStub(scheduler.NewChannel(2 + w % 8));
+      auto watch_stub = ptune::v1::JobService::NewStub(scheduler.NewChannel(2 + w % channels));
       grpc::ClientContext context;
       ptune::v1::WatchJobRequest request;
       request.set_job_id(job_id);
@@ -251,6 +256,9 @@ void BenchFanout(const std::string& dir, int watchers, int events, int batch) {
   const uint64_t window = 8 * batch;
   for (int first = 1; first <= events; first += batch) {
     while (first - 1 > static_cast<int64_t>(acked.load() + window)) std::this_thread::yield();
+    if (rate > 0)
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>((first - 1) / rate)));
     ptune::v1::WorkerMessage out;
     auto* telemetry = out.mutable_telemetry();
     telemetry->set_job_id(job_id);
@@ -279,10 +287,13 @@ void BenchFanout(const std::string& dir, int watchers, int events, int batch) {
   for (auto& t : threads) t.join();
   const double seconds = Seconds(Clock::now() - start);
   std::printf(
-      "fanout:   %d events ingested in %.2f s (%.0f events/s); %llu deliveries to %d "
+      "fanout:   %d connections, offered %s, batch %d: %d events ingested in %.2f s (%.0f "
+      "events/s); %llu "
+      "deliveries to %d "
       "watchers in %.2f s = %.0f events/s delivered; latency p50 %.2f ms, p99 %.2f ms; "
       "scheduler peak RSS %.1f MiB\n",
-      events, ingest_seconds, events / ingest_seconds,
+      channels, rate > 0 ? (std::to_string(static_cast<int>(rate)) + " events/s").c_str() : "max",
+      batch, events, ingest_seconds, events / ingest_seconds,
       static_cast<unsigned long long>(delivered.load()), watchers, seconds,
       delivered.load() / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
       scheduler.PeakRssMiB());
@@ -296,6 +307,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ptune_scheduler_bench: scheduler throughput and latency figures."};
   std::string dir = "/tmp";
   int clients = 16, submits = 20000, dispatches = 500, watchers = 100, events = 20000, batch = 50;
+  double rate = 0;
+  int channels = 8;
   std::vector<std::string> phases{"submit", "dispatch", "fanout"};
   app.add_option("--dir", dir, "Where the stores go")->capture_default_str();
   app.add_option("--clients", clients)->capture_default_str();
@@ -304,13 +317,21 @@ int main(int argc, char** argv) {
   app.add_option("--watchers", watchers)->capture_default_str();
   app.add_option("--events", events)->capture_default_str();
   app.add_option("--batch", batch, "Telemetry events per worker batch")->capture_default_str();
+  app.add_option("--channels", channels, "Fan-out: connections the watchers share")
+      ->capture_default_str();
+  app.add_option("--rate", rate, "Fan-out: events/s the worker offers; 0 = as fast as acked")
+      ->capture_default_str();
   app.add_option("--phases", phases)->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // As in ptune-scheduler: Debian's abseil runs absl::Mutex's debug deadlock detector
+  // (gRPC's locks) unless told not to; the load generator shares the 2 cores with the
+  // scheduler and should not spend them on it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::printf("ptune_scheduler_bench: %u hardware threads\n", std::thread::hardware_concurrency());
   for (const std::string& phase : phases) {
     if (phase == "submit") BenchSubmit(dir, clients, submits);
     if (phase == "dispatch") BenchDispatch(dir, dispatches);
-    if (phase == "fanout") BenchFanout(dir, watchers, events, batch);
+    if (phase == "fanout") BenchFanout(dir, watchers, channels, events, batch, rate);
   }
   return 0;
 }
