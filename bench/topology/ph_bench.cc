@@ -232,7 +232,7 @@ void TypicalPrompt(int repeats) {
       "\nTypical prompt (n = 100, d = 768, float32, Euclidean, normalised), median of %d:\n",
       repeats);
   std::printf(
-      "  PersistenceLayer::Compute (distances + copy + H0/H1 + gather): %.3f ms wall, %.3f ms "
+      "  PersistenceLayer::Compute (distances + H0/H1 + gather):        %.3f ms wall, %.3f ms "
       "CPU\n",
       total.wall_ms, total.cpu_ms);
   std::printf(
