@@ -9,6 +9,10 @@
 // full telemetry, one JSON JobEvent per line, to DIR/<method>-<tsloss>-s<seed>.jsonl,
 // plus DIR/grid.json describing the grid. bench/methods/report.py turns them into the
 // tables and plots of docs/results/methods.md.
+//
+// An existing DIR/grid.json with the same settings is extended, not replaced (a run of
+// the same name is replaced), so the grid can be run one job per invocation: on a shared
+// machine each invocation then holds the CPU lock for one job only.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -80,9 +84,9 @@ ptune::v1::JobSpec MakeSpec(const GridOptions& g, const std::string& method, boo
   return spec;
 }
 
-int RunGrid(const GridOptions& g) {
-  std::filesystem::create_directories(g.out);
-  ptune::engine::BackboneCache cache;
+// The grid of an earlier invocation in the same directory, when its settings match
+// (else a fresh one: runs with other settings must not be averaged together).
+nlohmann::json LoadOrStartGrid(const GridOptions& g) {
   nlohmann::json grid = {{"steps", g.steps},
                          {"batch", g.batch},
                          {"prompt_length", g.prompt_length},
@@ -90,6 +94,34 @@ int RunGrid(const GridOptions& g) {
                          {"eval_every", g.eval_every},
                          {"runtime", ptune::engine::RuntimeSummary()},
                          {"runs", nlohmann::json::array()}};
+  std::ifstream in(g.out + "/grid.json");
+  if (!in) return grid;
+  nlohmann::json old = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  for (const char* key : {"steps", "batch", "prompt_length", "max_seq_len", "eval_every"}) {
+    if (old.is_discarded() || !old.contains(key) || old[key] != grid[key]) {
+      std::cerr << "note: " << g.out << "/grid.json has other settings; starting afresh\n";
+      return grid;
+    }
+  }
+  if (old.contains("runs") && old["runs"].is_array()) grid["runs"] = old["runs"];
+  return grid;
+}
+
+void AddRun(nlohmann::json* grid, nlohmann::json run) {
+  nlohmann::json& runs = (*grid)["runs"];
+  for (auto it = runs.begin(); it != runs.end(); ++it) {
+    if ((*it)["name"] == run["name"]) {
+      *it = std::move(run);
+      return;
+    }
+  }
+  runs.push_back(std::move(run));
+}
+
+int RunGrid(const GridOptions& g) {
+  std::filesystem::create_directories(g.out);
+  ptune::engine::BackboneCache cache;
+  nlohmann::json grid = LoadOrStartGrid(g);
   // Seeds outermost so a partial run still covers every method.
   for (int seed : g.seeds) {
     for (const std::string& method : g.methods) {
@@ -110,11 +142,11 @@ int RunGrid(const GridOptions& g) {
           std::cerr << "error: " << name << ": " << result.status() << "\n";
           return 1;
         }
-        grid["runs"].push_back({{"name", name},
-                                {"method", method},
-                                {"tsloss", ts},
-                                {"seed", seed},
-                                {"final", result->final_metrics}});
+        AddRun(&grid, {{"name", name},
+                       {"method", method},
+                       {"tsloss", ts},
+                       {"seed", seed},
+                       {"final", result->final_metrics}});
         std::ofstream(g.out + "/grid.json") << grid.dump(2) << "\n";
       }
     }
