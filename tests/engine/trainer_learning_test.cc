@@ -23,18 +23,24 @@ class EvalCollector : public TelemetrySink {
   std::vector<double> accuracies, losses;
 };
 
+// The recipe is the default one (examples/pt-sentiment.yaml: l = 20, vocab init, a
+// warm-up) cut to 640 sentences of at most 32 tokens and 60 steps. Over seeds 0-2 it
+// reached validation 0.773/0.790/0.730 and test 0.760/0.807/0.780; the earlier recipe
+// (l = 8, 24 tokens, no warm-up) stayed at validation 0.623 with seed 2, too close to
+// the bar (docs/training.md, "The CI learning test").
 TEST(PtLearningTest, PromptTuningOnUseLiteBeatsChanceOnSentiment) {
   ptune::v1::JobSpec spec;
   spec.mutable_data()->set_dataset("uci-sentiment");
-  spec.mutable_data()->set_max_seq_len(24);
+  spec.mutable_data()->set_max_seq_len(32);
   spec.mutable_data()->set_max_train_examples(640);
   (*spec.mutable_data()->mutable_verbalizers())["negative"] = "bad, terrible";
   (*spec.mutable_data()->mutable_verbalizers())["positive"] = "good, great";
   spec.set_method(ptune::v1::METHOD_PT);
-  spec.mutable_prompt()->set_length(8);
+  spec.mutable_prompt()->set_length(20);
   spec.mutable_prompt()->set_init(ptune::v1::PROMPT_INIT_VOCAB);
   spec.mutable_train()->set_steps(60);
   spec.mutable_train()->set_batch_size(32);
+  spec.mutable_train()->set_warmup_steps(10);
   spec.mutable_train()->set_eval_every(30);
   spec.mutable_train()->set_checkpoint_every(1000);
   spec.mutable_resources()->set_device(ptune::v1::DEVICE_KIND_CPU);
@@ -50,7 +56,7 @@ TEST(PtLearningTest, PromptTuningOnUseLiteBeatsChanceOnSentiment) {
   EXPECT_EQ(result->last_step, 60u);
   const double accuracy = result->final_metrics.at("validation_accuracy");
   EXPECT_GT(accuracy, 0.65) << "chance is 0.5 (sd 0.029 on 300 examples)";
-  EXPECT_GT(result->final_metrics.at("test_accuracy"), 0.62);
+  EXPECT_GT(result->final_metrics.at("test_accuracy"), 0.65);
   ASSERT_GE(sink.losses.size(), 20u);
   double first = 0, last = 0;
   for (size_t i = 0; i < 10; ++i) {
