@@ -7,12 +7,12 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/wire_format_lite.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <set>
 
+#include "tests/server/raw_call.h"
 #include "tests/server/test_harness.h"
 
 namespace ptune::server::testing {
@@ -60,45 +60,10 @@ std::vector<std::string> Strings(const std::string& message, int field) {
 
 // Sends one request on a ServerReflectionInfo stream and returns the response bytes.
 std::string Ask(int port, const std::string& request) {
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue cq;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  auto call = stub.PrepareCall(&context, kMethod, &cq);
-  auto await = [&cq](int expected) {
-    void* tag = nullptr;
-    bool ok = false;
-    EXPECT_TRUE(cq.Next(&tag, &ok));
-    EXPECT_EQ(tag, reinterpret_cast<void*>(expected));
-    return ok;
-  };
-  call->StartCall(reinterpret_cast<void*>(1));
-  EXPECT_TRUE(await(1));
-  grpc::Slice slice(request);
-  grpc::ByteBuffer out(&slice, 1);
-  call->WriteLast(out, grpc::WriteOptions(), reinterpret_cast<void*>(2));
-  EXPECT_TRUE(await(2));
-  grpc::ByteBuffer in;
-  call->Read(&in, reinterpret_cast<void*>(3));
-  const bool got = await(3);
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(4));
-  await(4);
+  std::string response;
+  grpc::Status status = RawCall(port, kMethod, request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
-  if (!got) return "";
-  std::vector<grpc::Slice> slices;
-  EXPECT_TRUE(in.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& s : slices)
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return bytes;
+  return response;
 }
 
 TEST(SchedulerReflection, ListsServices) {

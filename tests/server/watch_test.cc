@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "tests/server/raw_call.h"
 #include "tests/server/test_harness.h"
 
 namespace ptune::server::testing {
@@ -124,6 +125,15 @@ TEST_F(WatchTest, AFewStoredEventsArriveWithoutMoreTraffic) {
 TEST_F(WatchTest, UnknownJobIsNotFound) {
   std::vector<JobEvent> events;
   EXPECT_EQ(client_->Watch("job-424242", 0, &events).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// WatchJob parses its request itself (it is a raw method, see job_service.h).
+TEST_F(WatchTest, MalformedRequestIsInvalidArgument) {
+  std::string response;
+  grpc::Status status =
+      RawCall(server_->port(), "/ptune.v1.JobService/WatchJob", "\xff\xff\xff", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(response.empty());
 }
 
 }  // namespace
