@@ -20,15 +20,19 @@ if [[ ! -f ${PTUNE_CACHE:-$HOME/.cache/ptune}/models/use-lite/dist/model.json ]]
   echo "error: USE-Lite is missing; run scripts/setup.sh first" >&2
   exit 1
 fi
-[[ -x ${BENCH[0]} ]] || cmake --build "$BUILD_DIR" -j2 --target pt_train_bench
+case ${1:-all} in
+  throughput | accuracy | anchors | all) ;;
+  *) echo "usage: $0 [throughput|accuracy|anchors|all]" >&2; exit 2 ;;
+esac
 
 exclusive() { if command -v flock >/dev/null; then flock -x "$LOCK" "$@"; else "$@"; fi; }
 shared() { if command -v flock >/dev/null; then flock -s "$LOCK" nice -n 10 "$@"; else "$@"; fi; }
+[[ -x ${BENCH[0]} ]] || shared cmake --build "$BUILD_DIR" -j2 --target pt_train_bench
 
 throughput() {
   # One configuration set per lock hold (each well under 6 minutes on 2 cores).
   exclusive "${BENCH[@]}" throughput --lengths 20,100 --precisions fp32 --steps "${STEPS:-20}"
-  exclusive "${BENCH[@]}" throughput --lengths 20 --precisions bf16 --steps "${STEPS:-20}"
+  exclusive "${BENCH[@]}" throughput --lengths 20 --precisions bf16,fp32 --steps "${STEPS:-20}"
 }
 accuracy() {
   for seed in $SEEDS; do shared "${BENCH[@]}" accuracy --spec "$SPEC" --seed "$seed"; done
@@ -40,5 +44,4 @@ case ${1:-all} in
   accuracy) accuracy ;;
   anchors) anchors ;;
   all) throughput && anchors && accuracy ;;
-  *) echo "usage: $0 [throughput|accuracy|anchors|all]" >&2; exit 2 ;;
 esac
