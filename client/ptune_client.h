@@ -1,6 +1,7 @@
 #ifndef PTUNE_CLIENT_PTUNE_CLIENT_H_
 #define PTUNE_CLIENT_PTUNE_CLIENT_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,13 @@ struct WatchOptions {
 
 // Returns false to stop watching early.
 using EventCallback = std::function<bool(const ptune::v1::JobEvent&)>;
+
+// How one watch stream ended (client/watch_stream.cc).
+struct WatchStreamEnd {
+  grpc::Status status;
+  bool received = false;  // the stream carried at least one message
+  bool stopped = false;   // the callback asked to stop; status is then meaningless
+};
 
 // The ptune JobService API for C++ callers. Every method maps the scheduler's errors to
 // absl::Status with the same code (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION,
@@ -94,9 +102,15 @@ class Client {
   // watch cannot go on).
   absl::StatusOr<ptune::v1::Job> WatchOnce(const std::string& job_id, uint64_t* last_seq,
                                            const EventCallback& on_event, bool* stopped);
+  // Opens WatchJobBatched (or WatchJob) from *last_seq and reads it to its end.
+  WatchStreamEnd ReadWatchStream(const std::string& job_id, bool batched, uint64_t* last_seq,
+                                 const EventCallback& on_event);
 
   const std::unique_ptr<Connection> connection_;
   const std::unique_ptr<ptune::v1::JobService::Stub> stub_;
+  // Set once the scheduler answered WatchJobBatched with UNIMPLEMENTED (it predates
+  // the method); Watch then uses WatchJob.
+  std::atomic<bool> watch_unbatched_{false};
 };
 
 // A random RFC 4122 version-4 UUID.

@@ -37,30 +37,71 @@ bool Retryable(absl::StatusCode code) {
   }
 }
 
+// Delivers `event` unless an earlier stream did; false when on_event asked to stop.
+bool Deliver(const v1::JobEvent& event, uint64_t* last_seq, const EventCallback& on_event) {
+  if (event.seq() <= *last_seq) return true;  // replayed again after a reconnect
+  *last_seq = event.seq();
+  return on_event(event);
+}
+
+bool DeliverAll(const v1::JobEventBatch& batch, uint64_t* last_seq, const EventCallback& on_event) {
+  for (const v1::JobEvent& event : batch.events()) {
+    if (!Deliver(event, last_seq, on_event)) return false;
+  }
+  return true;
+}
+
+bool DeliverAll(const v1::JobEvent& event, uint64_t* last_seq, const EventCallback& on_event) {
+  return Deliver(event, last_seq, on_event);
+}
+
+// Reads one watch stream (of JobEvent or JobEventBatch) to its end or until stopped.
+template <typename Message>
+WatchStreamEnd Drain(grpc::ClientContext* context, grpc::ClientReader<Message>* reader,
+                     uint64_t* last_seq, const EventCallback& on_event) {
+  WatchStreamEnd end;
+  Message message;
+  while (reader->Read(&message)) {
+    end.received = true;
+    if (!DeliverAll(message, last_seq, on_event)) {
+      end.stopped = true;
+      context->TryCancel();
+      reader->Finish();
+      return end;
+    }
+  }
+  end.status = reader->Finish();
+  return end;
+}
+
 }  // namespace
 
-absl::StatusOr<v1::Job> Client::WatchOnce(const std::string& job_id, uint64_t* last_seq,
-                                          const EventCallback& on_event, bool* stopped) {
+WatchStreamEnd Client::ReadWatchStream(const std::string& job_id, bool batched, uint64_t* last_seq,
+                                       const EventCallback& on_event) {
   grpc::ClientContext context;
   connection_->Prepare(&context, std::chrono::milliseconds(0));
   v1::WatchJobRequest request;
   request.set_job_id(job_id);
   request.set_after_seq(*last_seq);
-  std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = stub_->WatchJob(&context, request);
-  v1::JobEvent event;
-  bool received = false;
-  while (reader->Read(&event)) {
-    received = true;
-    if (event.seq() <= *last_seq) continue;  // replayed again after a reconnect
-    *last_seq = event.seq();
-    if (!on_event(event)) {
-      *stopped = true;
-      context.TryCancel();
-      reader->Finish();
-      return Get(job_id);
-    }
+  if (batched) {
+    return Drain(&context, stub_->WatchJobBatched(&context, request).get(), last_seq, on_event);
   }
-  absl::Status why = FromGrpc(reader->Finish(), connection_->options().address);
+  return Drain(&context, stub_->WatchJob(&context, request).get(), last_seq, on_event);
+}
+
+absl::StatusOr<v1::Job> Client::WatchOnce(const std::string& job_id, uint64_t* last_seq,
+                                          const EventCallback& on_event, bool* stopped) {
+  WatchStreamEnd end = ReadWatchStream(job_id, !watch_unbatched_, last_seq, on_event);
+  if (end.status.error_code() == grpc::StatusCode::UNIMPLEMENTED && !watch_unbatched_) {
+    watch_unbatched_ = true;  // a scheduler older than WatchJobBatched
+    end = ReadWatchStream(job_id, false, last_seq, on_event);
+  }
+  if (end.stopped) {
+    *stopped = true;
+    return Get(job_id);
+  }
+  const bool received = end.received;
+  absl::Status why = FromGrpc(end.status, connection_->options().address);
   if (!why.ok()) return why;
   // The scheduler ends the stream once the job is final and every event was sent; a
   // scheduler that shuts down may end it early as well, so confirm before returning.

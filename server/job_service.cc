@@ -127,6 +127,16 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
+  return StartWatch(context, raw_request, /*batched=*/false);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJobBatched(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
+  return StartWatch(context, raw_request, /*batched=*/true);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::StartWatch(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request, bool batched) {
   using Failed = FailedWriter<grpc::ByteBuffer>;
   absl::StatusOr<Principal> principal = Authenticate(*auth_, *context);
   if (!principal.ok()) return new Failed(principal.status());
@@ -141,7 +151,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
                      job->state() == ptune::v1::JOB_STATE_FAILED ||
                      job->state() == ptune::v1::JOB_STATE_CANCELLED;
   return new WatchReactor(store_, hub_, metrics_, job->id(), request.after_seq(),
-                          final && request.after_seq() >= job->last_seq());
+                          final && request.after_seq() >= job->last_seq(), batched);
 }
 
 grpc::ServerWriteReactor<ArtifactChunk>* JobServiceImpl::GetArtifact(

@@ -19,11 +19,12 @@ absl::StatusOr<Principal> Authenticate(const Authenticator& auth,
 
 // The public job API over gRPC: authenticates, calls the JobManager, maps errors once.
 // Streams use one reactor each; no thread blocks per stream.
-// WatchJob is registered as a raw callback method: it writes pre-serialised JobEvent
-// bytes shared by all watchers of a job (see WireEvent). Clients see the same
-// `stream JobEvent` contract.
+// WatchJob and WatchJobBatched are registered as raw callback methods: they write
+// pre-serialised JobEvent bytes shared by all watchers of a job (see WireEvent).
+// Clients see the same `stream JobEvent` / `stream JobEventBatch` contracts.
 class JobServiceImpl final : public ptune::v1::JobService::WithRawCallbackMethod_WatchJob<
-                                 ptune::v1::JobService::CallbackService> {
+                                 ptune::v1::JobService::WithRawCallbackMethod_WatchJobBatched<
+                                     ptune::v1::JobService::CallbackService>> {
  public:
   // Every pointer must outlive the service.
   JobServiceImpl(JobManager* manager, JobStore* store, EventHub* hub, const Authenticator* auth,
@@ -45,6 +46,9 @@ class JobServiceImpl final : public ptune::v1::JobService::WithRawCallbackMethod
   // `request` is a serialised WatchJobRequest; INVALID_ARGUMENT when it does not parse.
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchJob(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request) override;
+  // Same checks and request as WatchJob; writes JobEventBatch messages.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchJobBatched(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
   grpc::ServerWriteReactor<ptune::v1::ArtifactChunk>* GetArtifact(
       grpc::CallbackServerContext* context, const ptune::v1::GetArtifactRequest* request) override;
   grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* context,
@@ -52,6 +56,12 @@ class JobServiceImpl final : public ptune::v1::JobService::WithRawCallbackMethod
                                         ptune::v1::ListWorkersResponse* response) override;
 
  private:
+  // Authenticates, parses the request, checks the caller may see the job, and starts
+  // the watch (the one path both watch methods share).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         bool batched);
+
   JobManager* const manager_;
   JobStore* const store_;
   EventHub* const hub_;

@@ -1,5 +1,6 @@
 #include "server/watch_reactor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "server/grpc_status.h"
@@ -20,11 +21,12 @@ bool IsFinalChange(const ptune::v1::JobEvent& event) {
 }  // namespace
 
 WatchReactor::WatchReactor(JobStore* store, EventHub* hub, SchedulerMetrics* metrics,
-                           std::string job_id, uint64_t after_seq, bool finished)
+                           std::string job_id, uint64_t after_seq, bool finished, bool batched)
     : store_(store),
       hub_(hub),
       metrics_(metrics),
       job_id_(std::move(job_id)),
+      batched_(batched),
       last_queued_(after_seq) {
   metrics_->WatchStarted();
   // Subscribe before the first store read: every event is then either already in the
@@ -46,13 +48,33 @@ void WatchReactor::Pump() {
   if (writing_ || finished_) return;
   if (queue_.empty()) Refill();
   if (queue_.empty() || finished_) return;
-  current_ = std::move(queue_.front());
-  queue_.pop_front();
+  TakeMessage();
   writing_ = true;
   // No buffer_hint: a hinted write may not complete until a later write, and the next
   // write waits for this one to complete.
-  current_buffer_ = grpc::ByteBuffer(&current_->bytes, 1);
   StartWrite(&current_buffer_);
+}
+
+void WatchReactor::TakeMessage() {
+  if (!batched_) {
+    current_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    current_buffer_ = grpc::ByteBuffer(&current_.front()->bytes, 1);
+    return;
+  }
+  std::vector<grpc::Slice> slices;
+  size_t bytes = 0;
+  while (!queue_.empty() && current_.size() < kMaxBatchEvents) {
+    const WireEvent& next = *queue_.front();
+    const size_t size = next.batch_header.size() + next.bytes.size();
+    if (!current_.empty() && bytes + size > kMaxBatchBytes) break;
+    bytes += size;
+    slices.push_back(next.batch_header);
+    slices.push_back(next.bytes);
+    current_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  current_buffer_ = grpc::ByteBuffer(slices.data(), slices.size());
 }
 
 void WatchReactor::Refill() {
@@ -95,12 +117,13 @@ void WatchReactor::OnWriteDone(bool ok) {
     FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "watcher went away"));
     return;
   }
-  if (IsFinalChange(current_->event)) {
+  if (std::any_of(current_.begin(), current_.end(),
+                  [](const SharedEvent& event) { return IsFinalChange(event->event); })) {
     FinishOnce(grpc::Status::OK);
     return;
   }
   current_buffer_.Clear();
-  current_.reset();
+  current_.clear();
   Pump();
 }
 

@@ -13,11 +13,15 @@ namespace ptune::server {
 // kind) and its wire encoding, serialised once. Every watcher's write refers to the
 // same reference-counted bytes, so fanning one event out to N watchers costs N
 // small byte-buffer headers, not N serialisations and copies. Immutable once built.
+// `batch_header` is the field header (tag of JobEventBatch.events, then the length)
+// that precedes `bytes` inside a JobEventBatch, so a batch's wire form is the
+// concatenation of header + bytes per event, with nothing re-serialised per watcher.
 struct WireEvent {
   explicit WireEvent(ptune::v1::JobEvent message);
 
   const ptune::v1::JobEvent event;
   const grpc::Slice bytes;
+  const grpc::Slice batch_header;
 };
 
 using SharedEvent = std::shared_ptr<const WireEvent>;

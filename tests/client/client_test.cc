@@ -1,4 +1,6 @@
 // The client library against a real scheduler on loopback with the worker double.
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -197,6 +199,60 @@ TEST_F(ClientLibrary, DownloadWritesVerifiedFilesAndLeavesNothingOnError) {
   EXPECT_THAT(std::string(failed.status().message()), HasSubstr("missing.bin"));
   EXPECT_FALSE(std::filesystem::exists(missing));
   EXPECT_FALSE(std::filesystem::exists(missing + ".part"));
+}
+
+// A scheduler from before WatchJobBatched: only WatchJob and GetJob, serving a
+// finished job with events 1..3 (the generated base answers UNIMPLEMENTED otherwise).
+class OldScheduler final : public v1::JobService::Service {
+ public:
+  grpc::Status GetJob(grpc::ServerContext*, const v1::GetJobRequest*, v1::Job* job) override {
+    job->set_id("job-old");
+    job->set_state(v1::JOB_STATE_SUCCEEDED);
+    job->set_last_seq(3);
+    return grpc::Status::OK;
+  }
+  grpc::Status WatchJob(grpc::ServerContext*, const v1::WatchJobRequest* request,
+                        grpc::ServerWriter<v1::JobEvent>* writer) override {
+    ++watch_calls;
+    for (uint64_t seq = request->after_seq() + 1; seq <= 3; ++seq) {
+      v1::JobEvent event;
+      event.set_job_id("job-old");
+      event.set_seq(seq);
+      writer->Write(event);
+    }
+    return grpc::Status::OK;
+  }
+  std::atomic<int> watch_calls{0};
+};
+
+TEST(ClientFallback, WatchUsesWatchJobWhenTheSchedulerLacksTheBatchedMethod) {
+  OldScheduler service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  ConnectOptions options;
+  options.address = "127.0.0.1:" + std::to_string(port);
+  auto client = Client::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  for (uint64_t after : {0, 1}) {
+    WatchOptions from;
+    from.after_seq = after;
+    std::vector<uint64_t> seqs;
+    auto job = (*client)->Watch("job-old", from, [&](const v1::JobEvent& e) {
+      seqs.push_back(e.seq());
+      return true;
+    });
+    ASSERT_TRUE(job.ok()) << job.status();
+    EXPECT_EQ(job->state(), v1::JOB_STATE_SUCCEEDED);
+    std::vector<uint64_t> expected;
+    for (uint64_t seq = after + 1; seq <= 3; ++seq) expected.push_back(seq);
+    EXPECT_EQ(seqs, expected);
+  }
+  EXPECT_EQ(service.watch_calls.load(), 2);
+  server->Shutdown();
 }
 
 TEST(ClientUnreachable, FailsWithUnavailableNamingTheAddress) {

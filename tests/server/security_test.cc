@@ -44,6 +44,8 @@ TEST_F(TenantTest, MissingOrUnknownTokenIsUnauthenticated) {
   EXPECT_EQ(Client(server_->port(), "wrong").Get("x", &job).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   std::vector<ptune::v1::JobEvent> events;
+  EXPECT_EQ(Client(server_->port()).WatchBatched("x", 0, &events).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Client(server_->port()).Watch("x", 0, &events).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 }
@@ -59,6 +61,8 @@ TEST_F(TenantTest, TenantsCannotSeeEachOthersJobs) {
   EXPECT_EQ(beta.Cancel(job.id(), &seen).error_code(), grpc::StatusCode::NOT_FOUND);
   std::vector<ptune::v1::JobEvent> events;
   EXPECT_EQ(beta.Watch(job.id(), 0, &events).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(beta.WatchBatched(job.id(), 0, &events).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(events.empty());
   std::string data;
   EXPECT_EQ(beta.Download(job.id(), "checkpoint", &data).error_code(), grpc::StatusCode::NOT_FOUND);
   ptune::v1::ListJobsResponse list;

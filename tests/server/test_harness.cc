@@ -140,6 +140,31 @@ grpc::Status Client::Watch(const std::string& job_id, uint64_t after_seq,
   return reader->Finish();
 }
 
+grpc::Status Client::WatchBatched(const std::string& job_id, uint64_t after_seq,
+                                  std::vector<ptune::v1::JobEvent>* events, size_t max_events,
+                                  size_t* batches) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  ptune::v1::WatchJobRequest request;
+  request.set_job_id(job_id);
+  request.set_after_seq(after_seq);
+  auto reader = stub_->WatchJobBatched(&context, request);
+  ptune::v1::JobEventBatch batch;
+  size_t count = 0;
+  while (events->size() < max_events && reader->Read(&batch)) {
+    ++count;
+    EXPECT_GT(batch.events_size(), 0) << "empty batch";
+    for (const ptune::v1::JobEvent& event : batch.events()) events->push_back(event);
+  }
+  if (batches != nullptr) *batches = count;
+  if (events->size() >= max_events) {
+    context.TryCancel();
+    reader->Finish().IgnoreError();
+    return grpc::Status::OK;
+  }
+  return reader->Finish();
+}
+
 grpc::Status Client::Download(const std::string& job_id, const std::string& name,
                               std::string* data) {
   grpc::ClientContext context;

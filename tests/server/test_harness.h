@@ -60,6 +60,10 @@ class Client {
   // Reads the whole watch stream (until it ends or `max_events` arrived) into `events`.
   grpc::Status Watch(const std::string& job_id, uint64_t after_seq,
                      std::vector<ptune::v1::JobEvent>* events, size_t max_events = SIZE_MAX);
+  // The same through WatchJobBatched; `batches` (optional) counts the messages.
+  grpc::Status WatchBatched(const std::string& job_id, uint64_t after_seq,
+                            std::vector<ptune::v1::JobEvent>* events, size_t max_events = SIZE_MAX,
+                            size_t* batches = nullptr);
   grpc::Status Download(const std::string& job_id, const std::string& name, std::string* data);
   // Polls until `predicate(job)` holds (fails the test after ~10 s).
   ptune::v1::Job WaitFor(const std::string& job_id,

@@ -127,6 +127,73 @@ TEST_F(WatchTest, UnknownJobIsNotFound) {
   EXPECT_EQ(client_->Watch("job-424242", 0, &events).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// WatchJobBatched: the same events as WatchJob, several per message.
+TEST_F(WatchTest, BatchedReplaysThenFollowsLiveAndEndsWhenFinal) {
+  SendSteps(1, 200);
+  std::vector<JobEvent> events;
+  size_t batches = 0;
+  std::thread watcher(
+      [&] { ASSERT_TRUE(client_->WatchBatched(job_.id(), 0, &events, SIZE_MAX, &batches).ok()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  SendSteps(201, 400);
+  worker_->Finish(job_.id(), 1, JobFinished::RESULT_SUCCEEDED, 400);
+  watcher.join();
+  ExpectContiguous(events, 0);
+  ASSERT_EQ(events.size(), 403u);
+  EXPECT_EQ(events.back().state().to(), ptune::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(events[2].step().step(), 1u);
+  // The 202 stored events went out in far fewer messages than events.
+  EXPECT_LT(batches, 300u);
+  // Byte-for-byte the events WatchJob sends.
+  std::vector<JobEvent> single;
+  ASSERT_TRUE(client_->Watch(job_.id(), 0, &single).ok());
+  ASSERT_EQ(single.size(), events.size());
+  for (size_t i = 0; i < single.size(); ++i) {
+    ASSERT_EQ(single[i].SerializeAsString(), events[i].SerializeAsString()) << i;
+  }
+}
+
+TEST_F(WatchTest, BatchedResumeFromLastSeqHasNoGapAndNoDuplicate) {
+  SendSteps(1, 40);
+  std::vector<JobEvent> first;
+  ASSERT_TRUE(client_->WatchBatched(job_.id(), 0, &first, 25).ok());
+  ASSERT_GE(first.size(), 25u);
+  ExpectContiguous(first, 0);
+  SendSteps(41, 60);
+  worker_->Finish(job_.id(), 1, JobFinished::RESULT_SUCCEEDED, 60);
+  std::vector<JobEvent> rest;
+  ASSERT_TRUE(client_->WatchBatched(job_.id(), first.back().seq(), &rest).ok());
+  ExpectContiguous(rest, first.back().seq());
+  EXPECT_EQ(first.size() + rest.size(), 63u);
+  std::vector<JobEvent> none;
+  ASSERT_TRUE(client_->WatchBatched(job_.id(), rest.back().seq(), &none).ok());
+  EXPECT_TRUE(none.empty());
+}
+
+TEST_F(WatchTest, BatchedSlowWatcherReceivesEveryEventOnce) {
+  grpc::ClientContext slow_context;
+  client_->Prepare(&slow_context);
+  ptune::v1::WatchJobRequest request;
+  request.set_job_id(job_.id());
+  auto slow = client_->stub()->WatchJobBatched(&slow_context, request);
+  const uint64_t steps = 3000;
+  SendSteps(1, steps, 100);
+  worker_->Finish(job_.id(), 1, JobFinished::RESULT_SUCCEEDED, steps);
+  std::vector<JobEvent> events;
+  ptune::v1::JobEventBatch batch;
+  while (slow->Read(&batch))
+    events.insert(events.end(), batch.events().begin(), batch.events().end());
+  ASSERT_TRUE(slow->Finish().ok());
+  EXPECT_EQ(events.size(), steps + 3);
+  ExpectContiguous(events, 0);
+}
+
+TEST_F(WatchTest, BatchedUnknownJobIsNotFound) {
+  std::vector<JobEvent> events;
+  EXPECT_EQ(client_->WatchBatched("job-424242", 0, &events).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // WatchJob parses its request itself (it is a raw method, see job_service.h).
 TEST_F(WatchTest, MalformedRequestIsInvalidArgument) {
   std::string response;
