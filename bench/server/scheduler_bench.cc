@@ -8,6 +8,7 @@
 //             --rate 0: the worker sends as fast as acks allow (saturation: the
 //             throughput ceiling; latency there is only how deep the buffers got);
 //             --rate N: the worker sends N events/s (latency at that offered load).
+//             --batched: the watchers use WatchJobBatched (several events per message).
 // Each phase starts a fresh scheduler; its peak RSS (VmHWM) is read from /proc.
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -194,8 +195,44 @@ void BenchDispatch(const std::string& dir, int jobs) {
       scheduler.PeakRssMiB());
 }
 
+void CountEvent(const ptune::v1::JobEvent& event, std::atomic<uint64_t>* delivered,
+                std::vector<double>* latencies) {
+  if (!event.has_step()) return;
+  ++*delivered;
+  // Sample every 16th event to keep the watcher cheap.
+  if (event.step().step() % 16 == 0) {
+    latencies->push_back((WallSeconds() - event.step().step_seconds()) * 1000.0);
+  }
+}
+
+void CountMessage(const ptune::v1::JobEvent& event, std::atomic<uint64_t>* delivered,
+                  std::vector<double>* latencies) {
+  CountEvent(event, delivered, latencies);
+}
+
+void CountMessage(const ptune::v1::JobEventBatch& batch, std::atomic<uint64_t>* delivered,
+                  std::vector<double>* latencies) {
+  for (const ptune::v1::JobEvent& event : batch.events()) CountEvent(event, delivered, latencies);
+}
+
+// Reads one watch stream (WatchJob or WatchJobBatched) to its end; counts `ready` once
+// the first message arrived.
+template <typename Message>
+grpc::Status ReadWatch(grpc::ClientReader<Message>* reader, std::atomic<int>* ready,
+                       std::atomic<uint64_t>* delivered, std::vector<double>* latencies) {
+  Message message;
+  bool counted = false;
+  while (reader->Read(&message)) {
+    if (!counted) ++*ready;
+    counted = true;
+    CountMessage(message, delivered, latencies);
+  }
+  if (!counted) ++*ready;
+  return reader->Finish();
+}
+
 void BenchFanout(const std::string& dir, int watchers, int channels, int events, int batch,
-                 double rate) {
+                 double rate, bool batched) {
   Scheduler scheduler(dir);
   Worker worker(scheduler.NewChannel(0), "bench-worker");
   auto stub = ptune::v1::JobService::NewStub(scheduler.NewChannel(1));
@@ -219,24 +256,12 @@ void BenchFanout(const std::string& dir, int watchers, int channels, int events,
       grpc::ClientContext context;
       ptune::v1::WatchJobRequest request;
       request.set_job_id(job_id);
-      auto reader = watch_stub->WatchJob(&context, request);
-      ptune::v1::JobEvent event;
       std::vector<double> local;
-      bool counted = false;
-      while (reader->Read(&event)) {
-        if (!counted) {
-          ++ready;
-          counted = true;
-        }
-        if (!event.has_step()) continue;
-        ++delivered;
-        // Sample every 16th event to keep the watcher cheap.
-        if (event.step().step() % 16 == 0) {
-          local.push_back((WallSeconds() - event.step().step_seconds()) * 1000.0);
-        }
-      }
-      if (!counted) ++ready;
-      grpc::Status status = reader->Finish();
+      grpc::Status status = batched
+                                ? ReadWatch(watch_stub->WatchJobBatched(&context, request).get(),
+                                            &ready, &delivered, &local)
+                                : ReadWatch(watch_stub->WatchJob(&context, request).get(), &ready,
+                                            &delivered, &local);
       if (!status.ok()) std::fprintf(stderr, "watch %d: %s\n", w, status.error_message().c_str());
       std::lock_guard<std::mutex> lock(mu);
       latencies.insert(latencies.end(), local.begin(), local.end());
@@ -287,13 +312,14 @@ void BenchFanout(const std::string& dir, int watchers, int channels, int events,
   for (auto& t : threads) t.join();
   const double seconds = Seconds(Clock::now() - start);
   std::printf(
-      "fanout:   %d connections, offered %s, batch %d: %d events ingested in %.2f s (%.0f "
+      "fanout:   %s, %d connections, offered %s, batch %d: %d events ingested in %.2f s (%.0f "
       "events/s); %llu "
       "deliveries to %d "
       "watchers in %.2f s = %.0f events/s delivered; latency p50 %.2f ms, p99 %.2f ms; "
       "scheduler peak RSS %.1f MiB\n",
-      channels, rate > 0 ? (std::to_string(static_cast<int>(rate)) + " events/s").c_str() : "max",
-      batch, events, ingest_seconds, events / ingest_seconds,
+      batched ? "WatchJobBatched" : "WatchJob", channels,
+      rate > 0 ? (std::to_string(static_cast<int>(rate)) + " events/s").c_str() : "max", batch,
+      events, ingest_seconds, events / ingest_seconds,
       static_cast<unsigned long long>(delivered.load()), watchers, seconds,
       delivered.load() / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
       scheduler.PeakRssMiB());
@@ -322,6 +348,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate", rate, "Fan-out: events/s the worker offers; 0 = as fast as acked")
       ->capture_default_str();
   app.add_option("--phases", phases)->capture_default_str();
+  bool batched = false;
+  app.add_flag("--batched", batched, "Fan-out: watchers use WatchJobBatched instead of WatchJob");
   CLI11_PARSE(app, argc, argv);
   // As in ptune-scheduler: Debian's abseil runs absl::Mutex's debug deadlock detector
   // (gRPC's locks) unless told not to; the load generator shares the 2 cores with the
@@ -331,7 +359,7 @@ int main(int argc, char** argv) {
   for (const std::string& phase : phases) {
     if (phase == "submit") BenchSubmit(dir, clients, submits);
     if (phase == "dispatch") BenchDispatch(dir, dispatches);
-    if (phase == "fanout") BenchFanout(dir, watchers, channels, events, batch, rate);
+    if (phase == "fanout") BenchFanout(dir, watchers, channels, events, batch, rate, batched);
   }
   return 0;
 }
