@@ -45,6 +45,9 @@ class LanguageModelImpl : public torch::nn::Module {
   // Longest sequence the model supports (max_position_embeddings, or a configured cap for
   // relative-position models), prompt rows included.
   virtual int64_t max_positions() const = 0;
+  // Encoder-decoder models: the id the decoder input starts with (HF config
+  // decoder_start_token_id; T5: 0, its pad id).
+  virtual int64_t decoder_start_token_id() const { return 0; }
 
   // Raw rows of the input embedding table, ids B x L (int64) -> B x L x d, before any
   // model-specific scaling (Gemma's sqrt(d) is applied inside Forward, so a soft prompt

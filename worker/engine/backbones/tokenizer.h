@@ -15,9 +15,11 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  // Token ids of `text` (UTF-8; invalid bytes are read as U+FFFD), without padding and
-  // without truncation: callers truncate to the backbone's max_text_tokens(). Never
-  // fails: characters the vocabulary cannot spell become unk_id().
+  // Token ids of `text` (UTF-8; invalid bytes are read as U+FFFD), without padding,
+  // without truncation (callers truncate to the backbone's limit) and without the special
+  // tokens a post-processor would add (BOS/EOS): the engine's sequence builders add
+  // bos_id()/eos_id() where the model expects them. Never fails: characters the
+  // vocabulary cannot spell become unk_id().
   virtual std::vector<int64_t> Encode(std::string_view text) const = 0;
 
   // The pieces of `ids` joined back into text, for logs and artifacts. Not an exact
@@ -32,6 +34,10 @@ class Tokenizer {
   // The id to fill padded positions with. Padded positions must also be masked out:
   // for some tokenizers pad_id() == unk_id(), so the mask is never derived from ids.
   virtual int64_t pad_id() const = 0;
+  // The ids language-model sequences start and end with; -1 when the tokenizer has none
+  // (USE-Lite's encoder needs neither; T5 has no BOS).
+  virtual int64_t bos_id() const { return -1; }
+  virtual int64_t eos_id() const { return -1; }
 };
 
 }  // namespace ptune::engine
