@@ -30,6 +30,10 @@ struct LanguageModelInputs {
   torch::Tensor decoder_input_ids;
   // Encoder-decoder models only: B x S decoder mask (undefined = all ones).
   torch::Tensor decoder_mask;
+  // Recompute each layer's activations in the backward pass instead of keeping them
+  // (train.gradient_checkpointing). Per call, so a shared model needs no mutable state;
+  // a model may ignore it (it only trades memory for compute).
+  bool gradient_checkpointing = false;
 };
 
 class LanguageModelImpl : public torch::nn::Module {
