@@ -27,6 +27,9 @@ packages=(
   # tests and benchmarks: oracles and real peers
   libgtest-dev libgmock-dev libbenchmark-dev ripser libgudhi-dev libboost-dev
   prometheus tmux python3 python3-yaml
+  # the Python SDK (python/) and its tests; tqdm and pandas for its notebook extras
+  python3-grpcio python3-protobuf python3-pytest python3-venv python3-setuptools
+  python3-tqdm python3-pandas
   # ptunectl plot --out FILE.png converts its SVG with rsvg-convert
   librsvg2-bin
 )
