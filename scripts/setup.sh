@@ -32,6 +32,9 @@ packages=(
   python3-tqdm python3-pandas
   # ptunectl plot --out FILE.png converts its SVG with rsvg-convert
   librsvg2-bin
+  # deployment tests (docs/deploy.md): a private Docker daemon, Compose v1, and the
+  # offline debian:bookworm base image
+  docker.io docker-compose debootstrap
 )
 # node/npm fetch the offline tarballs; Debian's are used only when none is installed
 # (a newer one from nodesource conflicts with Debian's npm package).
@@ -91,5 +94,8 @@ fetch sentiment@5.0.2 \
   89302eb03d2005d03b214fe65814bb48adb7d3c42c8ca80bdee6a3ecb7e4480f "$cache/data/sentiment"
 if [ -x "$here/setup-node-reference.sh" ]; then
   "$here/setup-node-reference.sh" "$cache"
+fi
+if [ -x "$here/setup-deploy-check.sh" ]; then
+  "$here/setup-deploy-check.sh" "$cache"
 fi
 echo "setup: done (cache: $cache)"
