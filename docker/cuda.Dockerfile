@@ -70,7 +70,8 @@ COPY --from=build /opt/ptune/cache /opt/ptune/cache
 COPY examples /opt/ptune/examples
 COPY docker/healthcheck.sh /usr/local/bin/ptune-healthcheck
 ENV LD_LIBRARY_PATH=/opt/libtorch/lib PTUNE_CACHE=/opt/ptune/cache
-RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/ptune-worker ptune \
+RUN groupadd --system --gid 10001 ptune \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/ptune-worker ptune \
  && mkdir -p /var/lib/ptune-worker && chown ptune:ptune /var/lib/ptune-worker \
  && chmod -R a+rX /opt/ptune
 USER ptune

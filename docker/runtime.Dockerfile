@@ -10,9 +10,10 @@
 
 FROM debian:bookworm AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
-# One unprivileged user for both images; uid 10001 matches the Kubernetes
+# One unprivileged user for both images; uid/gid 10001 match the Kubernetes
 # securityContext (deploy/k8s/base).
-RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/ptune --no-create-home ptune
+RUN groupadd --system --gid 10001 ptune \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/ptune --no-create-home ptune
 COPY healthcheck.sh /usr/local/bin/ptune-healthcheck
 
 # --- scheduler -------------------------------------------------------------------------
