@@ -29,12 +29,5 @@ TEST(UploadChunks, AnEmptyFileIsOneEmptyLastChunk) {
   EXPECT_TRUE(chunks[0].artifact().data().empty());
 }
 
-TEST(UploadChunks, ReadWholeFileNamesAMissingPath) {
-  auto bytes = ReadWholeFile("/nonexistent/ptune/file");
-  ASSERT_FALSE(bytes.ok());
-  EXPECT_EQ(bytes.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(bytes.status().message().find("/nonexistent/ptune/file"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace ptune::agent

@@ -204,6 +204,27 @@ TEST(WorkerAgent, CancelStopsAtAStepBoundaryAcknowledgesAndFreesTheSlot) {
             v1::JobFinished::RESULT_SUCCEEDED);
 }
 
+TEST(WorkerAgent, ACancelDuringSetupIsHonouredBeforeTheFirstStep) {
+  FakeScheduler scheduler;
+  scheduler.Start();
+  Harness harness(scheduler, milliseconds(5));
+  ASSERT_TRUE(scheduler.WaitFor([](auto& s) { return s.connected(); }));
+  // A resumed attempt (checkpoint of step 10) stuck in setup.
+  ASSERT_TRUE(scheduler.Assign("stuck", 2, Spec("slow-setup", 100), "ckpt@10", 10, 4));
+  ASSERT_TRUE(scheduler.Cancel("stuck"));  // after the assignment on the same stream
+  ASSERT_TRUE(scheduler.WaitFor(
+      [](auto& s) { return Finished(s, "stuck", 2) && !s.cancel_acks().empty(); }));
+  const auto* a = scheduler.attempt("stuck", 2);
+  EXPECT_EQ(a->finished.front().result(), v1::JobFinished::RESULT_CANCELLED);
+  EXPECT_EQ(a->finished.front().reason(), "cancelled at step 10") << "the resumed step, not 0";
+  EXPECT_EQ(a->finished.front().last_index(), 4u) << "no event after the stored ones";
+  EXPECT_TRUE(a->checkpoints.empty());
+
+  // The slot is free again.
+  ASSERT_TRUE(scheduler.Assign("next", 1, Spec("ok", 3)));
+  ASSERT_TRUE(scheduler.WaitFor([](auto& s) { return Finished(s, "next", 1); }));
+}
+
 TEST(WorkerAgent, RunsOneJobPerGpuEachPinnedToItsOwnDevice) {
   FakeScheduler scheduler;
   scheduler.Start();

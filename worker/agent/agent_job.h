@@ -4,61 +4,48 @@
 // The agent's record of one assigned job attempt. Private to worker_agent*.cc.
 
 #include <atomic>
-#include <deque>
-#include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
-#include "worker/agent/telemetry_buffer.h"
+#include "worker/agent/job_attempt.h"
 #include "worker/agent/worker_agent.h"
+#include "worker/engine/telemetry.h"
 
 namespace ptune::agent {
 
 // Why a job was asked to stop; decides the JobFinished result of a stopped run.
 enum class StopReason { kNone, kCancel, kPreempt, kSuperseded };
 
-struct WorkerAgent::Job {
-  Job(const v1::Assignment& assignment, const TelemetryBufferOptions& telemetry_options)
-      : id(assignment.job_id()),
+// The engine reports the job's events to the job itself (its TelemetrySink), which hands
+// them to the agent.
+struct WorkerAgent::Job : public engine::TelemetrySink {
+  Job(WorkerAgent* agent, const v1::Assignment& assignment)
+      : agent(agent),
+        id(assignment.job_id()),
         attempt(assignment.attempt()),
         spec(assignment.spec()),
         resume_checkpoint(assignment.checkpoint()),
         resume_step(assignment.checkpoint_step()),
-        telemetry(assignment.job_id(), assignment.attempt(), assignment.acked_index(),
-                  telemetry_options),
-        step(assignment.checkpoint_step()) {}
+        traffic(assignment, agent->options_.telemetry) {}
+
+  void Emit(v1::JobEvent event) override { agent->OnJobEvent(this, std::move(event)); }
 
   // Constant after the assignment.
+  WorkerAgent* const agent;
   const std::string id;
   const uint32_t attempt;
   const v1::JobSpec spec;
   const std::string resume_checkpoint;
   const uint64_t resume_step;
-  int slot = -1;
-  std::string device;
+  SlotPool::Slot slot;
   std::string output_dir;
   std::thread thread;  // touched by the agent only, under mu_ or after removal
 
-  // Read by the engine at every step boundary.
+  // Read by the engine at every step boundary (and between units of setup work).
   std::atomic<StopReason> stop{StopReason::kNone};
 
-  // Guarded by WorkerAgent::mu_.
-  TelemetryBuffer telemetry;
-  uint64_t step;  // latest step record seen
-  // Messages for the current stream, in the order they must be written.
-  std::deque<v1::WorkerMessage> outgoing;
-  // The latest checkpoint's chunks, kept until the scheduler acknowledges its step so a
-  // reconnect can upload it again.
-  std::vector<v1::WorkerMessage> checkpoint;
-  uint64_t checkpoint_step = 0;
-  bool checkpoint_acked = true;
-  // Artifact chunks, kept until the job is confirmed (re-sent after a reconnect).
-  std::vector<v1::WorkerMessage> artifacts;
-  // The result (last_index is filled when it is sent), set when the run ended.
-  std::optional<v1::JobFinished> finished;
-  bool finished_sent = false;
-  bool cancel_ack_due = false;
+  // Guarded by WorkerAgent::mu_ (a member of another object, so not annotated).
+  JobAttempt traffic;
   bool thread_done = false;
 };
 

@@ -1,7 +1,6 @@
 #include "worker/agent/devices.h"
 
 #include <dlfcn.h>
-#include <torch/cuda.h>
 
 #include <cstdint>
 #include <fstream>
@@ -27,6 +26,7 @@ uint64_t MemInfoBytes(const std::string& key) {
 // Results are CUresult codes (0 = success); contexts and devices are opaque here.
 struct CudaDriver {
   using Init = int (*)(unsigned);
+  using DeviceGetCount = int (*)(int*);
   using DeviceGet = int (*)(int*, int);
   using GetName = int (*)(char*, int, int);
   using TotalMem = int (*)(size_t*, int);
@@ -38,6 +38,7 @@ struct CudaDriver {
 
   void* lib = nullptr;
   Init init = nullptr;
+  DeviceGetCount device_get_count = nullptr;
   DeviceGet device_get = nullptr;
   GetName get_name = nullptr;
   TotalMem total_mem = nullptr;
@@ -51,6 +52,7 @@ struct CudaDriver {
     lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
     if (lib == nullptr) return false;
     init = reinterpret_cast<Init>(dlsym(lib, "cuInit"));
+    device_get_count = reinterpret_cast<DeviceGetCount>(dlsym(lib, "cuDeviceGetCount"));
     device_get = reinterpret_cast<DeviceGet>(dlsym(lib, "cuDeviceGet"));
     get_name = reinterpret_cast<GetName>(dlsym(lib, "cuDeviceGetName"));
     total_mem = reinterpret_cast<TotalMem>(dlsym(lib, "cuDeviceTotalMem_v2"));
@@ -59,7 +61,13 @@ struct CudaDriver {
     ctx_push = reinterpret_cast<CtxPush>(dlsym(lib, "cuCtxPushCurrent_v2"));
     ctx_pop = reinterpret_cast<CtxPop>(dlsym(lib, "cuCtxPopCurrent_v2"));
     mem_get_info = reinterpret_cast<MemGetInfo>(dlsym(lib, "cuMemGetInfo_v2"));
-    return init && device_get && get_name && total_mem && init(0) == 0;
+    return init && device_get_count && device_get && get_name && total_mem && init(0) == 0;
+  }
+
+  // Devices this process may use (the driver applies CUDA_VISIBLE_DEVICES).
+  int DeviceCount() const {
+    int count = 0;
+    return device_get_count(&count) == 0 ? count : 0;
   }
 
   // Free memory needs a context: use the device's primary one, which LibTorch shares.
@@ -78,24 +86,24 @@ struct CudaDriver {
   }
 };
 
-v1::Device CudaDevice(const CudaDriver* driver, int index) {
+v1::Device CudaDevice(const CudaDriver& driver, int index) {
   v1::Device device;
   device.set_kind(v1::DEVICE_KIND_CUDA);
   device.set_index(index);
   device.set_name("cuda");
   int handle = 0;
-  if (driver == nullptr || driver->device_get(&handle, index) != 0) return device;
+  if (driver.device_get(&handle, index) != 0) return device;
   char name[256] = {};
-  if (driver->get_name(name, sizeof(name) - 1, handle) == 0) device.set_name(name);
+  if (driver.get_name(name, sizeof(name) - 1, handle) == 0) device.set_name(name);
   size_t total = 0;
-  if (driver->total_mem(&total, handle) == 0) device.set_total_memory_bytes(total);
-  device.set_free_memory_bytes(driver->FreeBytes(handle));
+  if (driver.total_mem(&total, handle) == 0) device.set_total_memory_bytes(total);
+  device.set_free_memory_bytes(driver.FreeBytes(handle));
   return device;
 }
 
 }  // namespace
 
-std::vector<v1::Device> DiscoverDevices() {
+std::vector<v1::Device> DiscoverDevices(bool engine_supports_cuda) {
   std::vector<v1::Device> devices;
   v1::Device& cpu = devices.emplace_back();
   cpu.set_kind(v1::DEVICE_KIND_CPU);
@@ -103,13 +111,11 @@ std::vector<v1::Device> DiscoverDevices() {
   cpu.set_name("cpu");
   cpu.set_total_memory_bytes(MemInfoBytes("MemTotal:"));
   cpu.set_free_memory_bytes(MemInfoBytes("MemAvailable:"));
-  const int cuda_devices = static_cast<int>(torch::cuda::device_count());
-  if (cuda_devices == 0) return devices;
+  if (!engine_supports_cuda) return devices;
   CudaDriver driver;
-  const bool have_driver = driver.Load();
-  for (int i = 0; i < cuda_devices; ++i) {
-    devices.push_back(CudaDevice(have_driver ? &driver : nullptr, i));
-  }
+  if (!driver.Load()) return devices;
+  const int cuda_devices = driver.DeviceCount();
+  for (int i = 0; i < cuda_devices; ++i) devices.push_back(CudaDevice(driver, i));
   return devices;
 }
 

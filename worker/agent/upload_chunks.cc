@@ -1,10 +1,6 @@
 #include "worker/agent/upload_chunks.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
-
-#include "absl/strings/str_cat.h"
 
 namespace ptune::agent {
 namespace {
@@ -55,15 +51,6 @@ std::vector<v1::WorkerMessage> ArtifactChunks(const std::string& job_id, uint32_
                  a->set_data(std::move(piece));
                  a->set_last(last);
                });
-}
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return absl::InternalError(absl::StrCat(path, ": read failed"));
-  return bytes.str();
 }
 
 }  // namespace ptune::agent

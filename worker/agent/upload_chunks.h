@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "ptune/v1/worker_service.pb.h"
 
 namespace ptune::agent {
@@ -21,9 +20,6 @@ std::vector<v1::WorkerMessage> CheckpointChunks(const std::string& job_id, uint3
 std::vector<v1::WorkerMessage> ArtifactChunks(const std::string& job_id, uint32_t attempt,
                                               const std::string& name, const std::string& bytes,
                                               size_t chunk_bytes);
-
-// The whole file; NOT_FOUND / INTERNAL naming the path on failure.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
 }  // namespace ptune::agent
 

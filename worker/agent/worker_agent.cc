@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <iostream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/log.h"
 #include "worker/agent/agent_job.h"
 
 namespace ptune::agent {
@@ -29,12 +29,8 @@ WorkerAgent::WorkerAgent(std::shared_ptr<grpc::Channel> channel, WorkerAgentOpti
     : options_(std::move(options)),
       channel_(std::move(channel)),
       backoff_(options_.backoff, SeedFor(options_.worker_id)),
-      heartbeat_interval_(options_.heartbeat_interval) {
-  int gpus = 0;
-  for (const auto& d : options_.devices) gpus += d.kind() == v1::DEVICE_KIND_CUDA;
-  slot_count_ = gpus > 0 ? gpus : static_cast<int>(std::max<uint32_t>(1, options_.cpu_slots));
-  slot_busy_.assign(slot_count_, false);
-}
+      heartbeat_interval_(options_.heartbeat_interval),
+      slots_(options_.devices, options_.cpu_slots) {}
 
 absl::StatusOr<std::unique_ptr<WorkerAgent>> WorkerAgent::Create(
     std::shared_ptr<grpc::Channel> channel, WorkerAgentOptions options) {
@@ -54,7 +50,7 @@ WorkerAgent::~WorkerAgent() {
   stream_.reset();
   std::vector<std::unique_ptr<Job>> all;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto& [id, job] : jobs_) all.push_back(std::move(job));
     for (auto& job : retired_) all.push_back(std::move(job));
     jobs_.clear();
@@ -70,29 +66,29 @@ WorkerAgent::~WorkerAgent() {
 }
 
 void WorkerAgent::Log(const std::string& line) const {
-  const std::string text =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-                   " ptune-worker ", options_.worker_id, ": ", line, "\n");
-  std::cerr << text << std::flush;
+  ptune::Log("info", line, {{"worker", options_.worker_id}});
 }
 
 absl::Status WorkerAgent::Run() {
-  Log(absl::StrCat("serving ", slot_count_, " job slot(s)"));
+  {
+    absl::MutexLock lock(&mu_);
+    Log(absl::StrCat("serving ", slots_.size(), " job slot(s)"));
+  }
   while (true) {
     if (ShutdownComplete(Clock::now())) break;
     if (!stream_ && !ConnectOnce()) {
       auto delay = backoff_.Next();
-      std::unique_lock lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (draining_)
         delay = std::min(delay, std::chrono::duration_cast<std::chrono::milliseconds>(
                                     drain_deadline_ - Clock::now()));
-      wake_.wait_for(lock, std::max(delay, std::chrono::milliseconds(1)));
+      wake_.WaitWithTimeout(&mu_, absl::FromChrono(std::max(delay, std::chrono::milliseconds(1))));
       continue;
     }
     PumpConnected();
   }
   Disconnect();
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!jobs_.empty()) {
     return absl::DeadlineExceededError(absl::StrCat(
         jobs_.size(), " job(s) not confirmed by the scheduler within the shutdown timeout"));
@@ -101,7 +97,7 @@ absl::Status WorkerAgent::Run() {
 }
 
 void WorkerAgent::Shutdown() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (draining_) return;
   draining_ = true;
   drain_deadline_ = Clock::now() + options_.shutdown_timeout;
@@ -109,11 +105,11 @@ void WorkerAgent::Shutdown() {
     StopReason none = StopReason::kNone;
     job->stop.compare_exchange_strong(none, StopReason::kPreempt);
   }
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 bool WorkerAgent::JobsStillRunning() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& [id, job] : jobs_) {
     if (!job->thread_done) return true;
   }
@@ -124,7 +120,7 @@ bool WorkerAgent::JobsStillRunning() const {
 }
 
 bool WorkerAgent::ShutdownComplete(Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!draining_) return false;
   if (jobs_.empty() && retired_.empty() && outbox_.empty()) return true;
   if (now < drain_deadline_) return false;
@@ -136,13 +132,13 @@ bool WorkerAgent::ConnectOnce() {
   SchedulerStreamOptions stream_options = options_.stream;
   stream_options.on_message = [this](v1::SchedulerMessage m) { OnMessage(std::move(m)); };
   stream_options.on_broken = [this] {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stream_broken_ = true;
-    wake_.notify_all();
+    wake_.SignalAll();
   };
   v1::Register registration;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     registration = BuildRegister();
     stream_broken_ = false;  // before Open: the reader may report a break at once
   }
@@ -157,7 +153,7 @@ bool WorkerAgent::ConnectOnce() {
   next_heartbeat_ = Clock::now() + heartbeat_interval_;
   backoff_.Reset();
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     PrepareResend();
   }
   if (options_.metrics) {
@@ -182,13 +178,13 @@ v1::Register WorkerAgent::BuildRegister() const {
   r.set_hostname(options_.hostname);
   r.set_version(options_.version);
   for (const auto& d : options_.devices) *r.add_devices() = d;
-  r.set_max_jobs(slot_count_);
+  r.set_max_jobs(slots_.size());
   for (const auto& [k, v] : options_.labels) (*r.mutable_labels())[k] = v;
   for (const auto& [id, job] : jobs_) {
     auto* running = r.add_running();
     running->set_job_id(id);
     running->set_attempt(job->attempt);
-    running->set_step(job->step);
+    running->set_step(job->traffic.step());
   }
   return r;
 }
@@ -200,7 +196,7 @@ v1::WorkerMessage WorkerAgent::BuildHeartbeat() const {
     auto* running = hb->add_running();
     running->set_job_id(id);
     running->set_attempt(job->attempt);
-    running->set_step(job->step);
+    running->set_step(job->traffic.step());
   }
   for (const auto& d : options_.devices) *hb->add_devices() = d;
   hb->set_draining(draining_);
@@ -210,24 +206,19 @@ v1::WorkerMessage WorkerAgent::BuildHeartbeat() const {
 void WorkerAgent::PrepareResend() {
   outbox_.clear();           // acks and refusals: the scheduler repeats what it still needs
   drain_announced_ = false;  // Register cleared it on the scheduler
-  for (auto& [id, job] : jobs_) {
-    job->telemetry.Rewind();
-    job->outgoing.clear();
-    if (!job->checkpoint_acked) {
-      job->outgoing.insert(job->outgoing.end(), job->checkpoint.begin(), job->checkpoint.end());
-    }
-    if (job->finished) {
-      job->outgoing.insert(job->outgoing.end(), job->artifacts.begin(), job->artifacts.end());
-      job->finished_sent = false;
-    }
-  }
+  for (auto& [id, job] : jobs_) job->traffic.Rewind();
+}
+
+void WorkerAgent::WorkReady() {
+  work_ready_ = true;
+  wake_.SignalAll();
 }
 
 void WorkerAgent::PumpConnected() {
   const auto now = Clock::now();
   std::vector<v1::WorkerMessage> writes = GatherWrites(now);
   if (now >= next_heartbeat_) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     writes.push_back(BuildHeartbeat());
     next_heartbeat_ = now + heartbeat_interval_;
   }
@@ -236,18 +227,22 @@ void WorkerAgent::PumpConnected() {
     if (!(ok = stream_->Write(m))) break;
   }
   ReapJobs();
-  std::unique_lock lock(mu_);
-  if (!ok || stream_broken_) {
-    lock.unlock();
-    Disconnect();
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (ok && !stream_broken_) {
+      const absl::Time deadline = absl::Now() + absl::FromChrono(kPumpTick);
+      while (!stream_broken_ && !work_ready_) {
+        if (wake_.WaitWithDeadline(&mu_, deadline)) break;
+      }
+      work_ready_ = false;
+      return;
+    }
   }
-  wake_.wait_for(lock, kPumpTick, [&] { return stream_broken_ || work_ready_; });
-  work_ready_ = false;
+  Disconnect();
 }
 
 std::vector<v1::WorkerMessage> WorkerAgent::GatherWrites(Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<v1::WorkerMessage> out;
   // Before any preempted result, so the scheduler does not hand the job straight back.
   if (draining_ && !drain_announced_) {
@@ -259,29 +254,11 @@ std::vector<v1::WorkerMessage> WorkerAgent::GatherWrites(Clock::time_point now) 
   outbox_.clear();
   size_t buffered = 0;
   for (auto& [id, job] : jobs_) {
-    GatherJobWrites(*job, now, out);
-    buffered += job->telemetry.size();
+    job->traffic.DrainWrites(now, out);
+    buffered += job->traffic.buffered_events();
   }
   if (options_.metrics) options_.metrics->SetTelemetryBuffered(buffered);
   return out;
-}
-
-void WorkerAgent::GatherJobWrites(Job& job, Clock::time_point now,
-                                  std::vector<v1::WorkerMessage>& out) {
-  const bool flush = job.finished.has_value();
-  while (job.telemetry.BatchDue(now, flush)) {
-    auto batch = job.telemetry.NextBatch();
-    if (!batch) break;
-    *out.emplace_back().mutable_telemetry() = std::move(*batch);
-  }
-  for (auto& m : job.outgoing) out.push_back(std::move(m));
-  job.outgoing.clear();
-  if (job.finished && !job.finished_sent && job.telemetry.unsent() == 0) {
-    job.finished->set_last_index(job.telemetry.last_index());
-    *out.emplace_back().mutable_finished() = *job.finished;
-    if (job.cancel_ack_due) out.emplace_back().mutable_cancel_ack()->set_job_id(job.id);
-    job.finished_sent = true;
-  }
 }
 
 // Removes jobs the scheduler confirmed (result sent, every event acknowledged) and
@@ -289,10 +266,10 @@ void WorkerAgent::GatherJobWrites(Job& job, Clock::time_point now,
 void WorkerAgent::ReapJobs() {
   std::vector<std::unique_ptr<Job>> done;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto it = jobs_.begin(); it != jobs_.end();) {
       Job& job = *it->second;
-      if (job.finished_sent && job.thread_done && job.telemetry.Drained()) {
+      if (job.thread_done && job.traffic.Confirmed()) {
         done.push_back(std::move(it->second));
         it = jobs_.erase(it);
       } else {
@@ -348,54 +325,36 @@ void WorkerAgent::RefuseAssignment(const v1::Assignment& assignment, const std::
   f->set_result(v1::JobFinished::RESULT_PREEMPTED);
   f->set_reason(reason);
   f->set_last_index(assignment.acked_index());
-  work_ready_ = true;
-  wake_.notify_all();
+  WorkReady();
 }
 
 void WorkerAgent::OnCancel(const v1::CancelRequest& cancel) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = jobs_.find(cancel.job_id());
-  if (it == jobs_.end() || it->second->finished) {
+  if (it == jobs_.end() || it->second->traffic.finished()) {
     // Nothing runs here (any more): the cancel is done as far as this worker goes.
     outbox_.emplace_back().mutable_cancel_ack()->set_job_id(cancel.job_id());
-    work_ready_ = true;
-    wake_.notify_all();
+    WorkReady();
     return;
   }
   Log(absl::StrCat("cancelling job ", cancel.job_id(), ": ", cancel.reason()));
-  it->second->cancel_ack_due = true;
+  it->second->traffic.AckCancelWithResult();
   it->second->stop = StopReason::kCancel;
 }
 
 void WorkerAgent::OnTelemetryAck(const v1::TelemetryAck& ack) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = jobs_.find(ack.job_id());
   if (it == jobs_.end() || it->second->attempt != ack.attempt()) return;
-  it->second->telemetry.Ack(ack.acked_index());
+  it->second->traffic.OnTelemetryAck(ack.acked_index());
   work_ready_ = true;
 }
 
 void WorkerAgent::OnCheckpointAck(const v1::CheckpointAck& ack) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = jobs_.find(ack.job_id());
-  if (it == jobs_.end() || ack.step() < it->second->checkpoint_step) return;
-  it->second->checkpoint_acked = true;
-}
-
-int WorkerAgent::FreeSlot() const {
-  for (int i = 0; i < slot_count_; ++i) {
-    if (!slot_busy_[i]) return i;
-  }
-  return -1;
-}
-
-std::string WorkerAgent::SlotDevice(int slot) const {
-  int cuda = 0;
-  for (const auto& d : options_.devices) {
-    if (d.kind() != v1::DEVICE_KIND_CUDA) continue;
-    if (cuda++ == slot) return absl::StrCat("cuda:", d.index());
-  }
-  return "cpu";
+  if (it == jobs_.end()) return;
+  it->second->traffic.OnCheckpointAck(ack.step());
 }
 
 }  // namespace ptune::agent

@@ -18,22 +18,22 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/backoff.h"
 #include "ptune/v1/worker_service.pb.h"
-#include "worker/agent/backoff.h"
 #include "worker/agent/runner.h"
 #include "worker/agent/scheduler_stream.h"
+#include "worker/agent/slot_pool.h"
 #include "worker/agent/telemetry_buffer.h"
 #include "worker/agent/worker_metrics.h"
 
@@ -53,6 +53,9 @@ struct WorkerAgentOptions {
   std::string work_dir;
   // Keep a job's directory after the scheduler confirmed it (default: delete it).
   bool keep_job_dirs = false;
+  // Each job's bound on its working memory (engine::JobRunOptions::memory_limit_bytes;
+  // 0 = none).
+  uint64_t job_memory_limit_bytes = 0;
   SchedulerStreamOptions stream;  // token and connect timeout; callbacks are the agent's
   BackoffOptions backoff;
   TelemetryBufferOptions telemetry;
@@ -103,12 +106,13 @@ class WorkerAgent {
   void Disconnect();
   void PumpConnected();
   std::vector<v1::WorkerMessage> GatherWrites(Clock::time_point now);
-  void GatherJobWrites(Job& job, Clock::time_point now, std::vector<v1::WorkerMessage>& out);
-  v1::Register BuildRegister() const;
-  v1::WorkerMessage BuildHeartbeat() const;
-  void PrepareResend();
+  v1::Register BuildRegister() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::WorkerMessage BuildHeartbeat() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PrepareResend() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool ShutdownComplete(Clock::time_point now);
   void ReapJobs();
+  // Wakes the pump early: something is due on the stream.
+  void WorkReady() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Scheduler messages (reader thread).
   void OnMessage(v1::SchedulerMessage message);
@@ -116,25 +120,24 @@ class WorkerAgent {
   void OnCancel(const v1::CancelRequest& cancel);
   void OnTelemetryAck(const v1::TelemetryAck& ack);
   void OnCheckpointAck(const v1::CheckpointAck& ack);
-  void RefuseAssignment(const v1::Assignment& assignment, const std::string& reason);
+  void RefuseAssignment(const v1::Assignment& assignment, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Job threads.
   void RunJobThread(Job* job);
   void OnJobEvent(Job* job, v1::JobEvent event);
   void OnCheckpoint(Job* job, uint64_t step, const std::string& bytes);
-  v1::JobFinished Finish(Job& job, const absl::StatusOr<JobRunOutcome>& outcome);
-  std::vector<v1::WorkerMessage> ArtifactMessages(const Job& job, const JobRunOutcome& outcome,
-                                                  std::string* error) const;
+  v1::JobFinished Finish(const Job& job, const absl::StatusOr<engine::JobRunResult>& outcome) const;
+  // The upload chunks of the artifacts a run wrote; INTERNAL naming the file that could
+  // not be read.
+  absl::StatusOr<std::vector<v1::WorkerMessage>> ArtifactMessages(
+      const Job& job, const engine::JobRunResult& result) const;
 
-  int FreeSlot() const;
-  std::string SlotDevice(int slot) const;
   void Log(const std::string& line) const;
 
   // Constant after construction.
   const WorkerAgentOptions options_;
   const std::shared_ptr<grpc::Channel> channel_;
-  const std::string instance_tag_;
-  int slot_count_ = 1;
 
   // Pump thread only.
   std::unique_ptr<SchedulerStream> stream_;
@@ -143,23 +146,22 @@ class WorkerAgent {
   std::chrono::milliseconds heartbeat_interval_;
   bool ever_connected_ = false;
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  // Everything below is guarded by mu_.
-  bool stream_broken_ = false;
+  mutable absl::Mutex mu_;
+  absl::CondVar wake_;
+  bool stream_broken_ ABSL_GUARDED_BY(mu_) = false;
   // Something to write appeared (checkpoint, result, ack); wakes the pump early.
-  bool work_ready_ = false;
-  bool draining_ = false;
+  bool work_ready_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
   // The scheduler was told (Heartbeat.draining) on the current stream.
-  bool drain_announced_ = false;
-  Clock::time_point drain_deadline_;
-  std::map<std::string, std::unique_ptr<Job>> jobs_;  // by job id
+  bool drain_announced_ ABSL_GUARDED_BY(mu_) = false;
+  Clock::time_point drain_deadline_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);  // by job id
   // Jobs replaced by a newer attempt of the same job: stopped, reported no more, joined
   // once their thread ends.
-  std::vector<std::unique_ptr<Job>> retired_;
-  std::vector<bool> slot_busy_;
+  std::vector<std::unique_ptr<Job>> retired_ ABSL_GUARDED_BY(mu_);
+  SlotPool slots_ ABSL_GUARDED_BY(mu_);
   // Messages not tied to a running job (acks for unknown jobs, refusals).
-  std::deque<v1::WorkerMessage> outbox_;
+  std::deque<v1::WorkerMessage> outbox_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ptune::agent

@@ -1,10 +1,12 @@
 // The job side of the agent: accepting an assignment, running it on its own thread, and
 // turning what the engine reports into protocol messages.
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "common/file_io.h"
 #include "google/protobuf/util/time_util.h"
 #include "worker/agent/agent_job.h"
 #include "worker/agent/upload_chunks.h"
@@ -31,7 +33,7 @@ std::string ResultReason(const absl::Status& status) {
 }  // namespace
 
 void WorkerAgent::OnAssignment(const v1::Assignment& assignment) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (draining_) {
     RefuseAssignment(assignment, absl::StrCat("worker ", options_.worker_id, " is shutting down"));
     return;
@@ -43,21 +45,19 @@ void WorkerAgent::OnAssignment(const v1::Assignment& assignment) {
     retired_.push_back(std::move(it->second));
     jobs_.erase(it);
   }
-  const int slot = FreeSlot();
-  if (slot < 0) {
+  std::optional<SlotPool::Slot> slot = slots_.Acquire();
+  if (!slot) {
     RefuseAssignment(assignment, absl::StrCat("worker ", options_.worker_id, " has no free slot"));
     return;
   }
-  auto job = std::make_unique<Job>(assignment, options_.telemetry);
-  job->slot = slot;
-  job->device = SlotDevice(slot);
+  auto job = std::make_unique<Job>(this, assignment);
+  job->slot = *slot;
   job->output_dir = (std::filesystem::path(options_.work_dir) / "jobs" / PathSafe(job->id) /
                      absl::StrCat("attempt-", job->attempt))
                         .string();
-  slot_busy_[slot] = true;
   Job* raw = job.get();
   jobs_[job->id] = std::move(job);
-  Log(absl::StrCat("job ", raw->id, " attempt ", raw->attempt, " starts on ", raw->device,
+  Log(absl::StrCat("job ", raw->id, " attempt ", raw->attempt, " starts on ", raw->slot.device,
                    raw->resume_checkpoint.empty()
                        ? std::string()
                        : absl::StrCat(", resuming after step ", raw->resume_step)));
@@ -66,17 +66,17 @@ void WorkerAgent::OnAssignment(const v1::Assignment& assignment) {
 }
 
 void WorkerAgent::RunJobThread(Job* job) {
-  JobRunContext context;
-  context.output_dir = job->output_dir;
-  context.resume_checkpoint = job->resume_checkpoint;
-  context.resume_step = job->resume_step;
-  context.device = job->device;
-  context.emit = [this, job](v1::JobEvent event) { OnJobEvent(job, std::move(event)); };
-  context.should_stop = [job] { return job->stop != StopReason::kNone; };
-  context.on_checkpoint = [this, job](uint64_t step, const std::string& bytes) {
+  engine::JobRunOptions run;
+  run.output_dir = job->output_dir;
+  run.resume_checkpoint = job->resume_checkpoint;
+  run.device = job->slot.device;
+  run.memory_limit_bytes = options_.job_memory_limit_bytes;
+  run.sink = job;
+  run.should_stop = [job] { return job->stop != StopReason::kNone; };
+  run.on_checkpoint = [this, job](uint64_t step, const std::string& bytes) {
     OnCheckpoint(job, step, bytes);
   };
-  absl::StatusOr<JobRunOutcome> outcome = absl::InternalError("not run");
+  absl::StatusOr<engine::JobRunResult> outcome = absl::InternalError("not run");
   std::error_code dir_error;
   std::filesystem::create_directories(job->output_dir, dir_error);
   if (dir_error) {
@@ -84,33 +84,34 @@ void WorkerAgent::RunJobThread(Job* job) {
                                                job->output_dir, ": ", dir_error.message()));
   } else {
     try {
-      outcome = options_.runner->Run(job->spec, context);
+      outcome = options_.runner->Run(job->spec, run);
     } catch (const std::exception& e) {
       outcome = absl::InternalError(absl::StrCat("the job crashed: ", e.what()));
     }
   }
   std::vector<v1::WorkerMessage> artifacts;
   if (outcome.ok() && !outcome->stopped) {
-    std::string error;
-    artifacts = ArtifactMessages(*job, *outcome, &error);
-    if (!error.empty()) outcome = absl::InternalError(error);
+    absl::StatusOr<std::vector<v1::WorkerMessage>> messages = ArtifactMessages(*job, *outcome);
+    if (messages.ok()) {
+      artifacts = *std::move(messages);
+    } else {
+      outcome = messages.status();
+    }
   }
   v1::JobFinished finished = Finish(*job, outcome);
   Log(absl::StrCat("job ", job->id, " attempt ", job->attempt, ": ",
                    v1::JobFinished::Result_Name(finished.result()),
                    finished.reason().empty() ? "" : ": ", finished.reason()));
   if (options_.metrics) options_.metrics->JobFinished(finished.result());
-  std::lock_guard lock(mu_);
-  job->artifacts = std::move(artifacts);
-  job->outgoing.insert(job->outgoing.end(), job->artifacts.begin(), job->artifacts.end());
-  job->finished = std::move(finished);
+  absl::MutexLock lock(&mu_);
+  job->traffic.Finish(std::move(artifacts), std::move(finished));
   job->thread_done = true;
-  slot_busy_[job->slot] = false;
-  work_ready_ = true;
-  wake_.notify_all();
+  slots_.Release(job->slot.index);
+  WorkReady();
 }
 
-v1::JobFinished WorkerAgent::Finish(Job& job, const absl::StatusOr<JobRunOutcome>& outcome) {
+v1::JobFinished WorkerAgent::Finish(const Job& job,
+                                    const absl::StatusOr<engine::JobRunResult>& outcome) const {
   v1::JobFinished f;
   f.set_job_id(job.id);
   f.set_attempt(job.attempt);
@@ -120,13 +121,15 @@ v1::JobFinished WorkerAgent::Finish(Job& job, const absl::StatusOr<JobRunOutcome
     return f;
   }
   const StopReason stop = job.stop;
+  // A run stopped during its setup reports step 0; a resumed one was at resume_step.
+  const uint64_t step = std::max(outcome->last_step, job.resume_step);
   if (outcome->stopped && stop == StopReason::kCancel) {
     f.set_result(v1::JobFinished::RESULT_CANCELLED);
-    f.set_reason(absl::StrCat("cancelled at step ", outcome->last_step));
+    f.set_reason(absl::StrCat("cancelled at step ", step));
   } else if (outcome->stopped && stop != StopReason::kNone) {
     f.set_result(v1::JobFinished::RESULT_PREEMPTED);
-    f.set_reason(absl::StrCat("worker ", options_.worker_id, " shut down at step ",
-                              outcome->last_step, "; resume from the last checkpoint"));
+    f.set_reason(absl::StrCat("worker ", options_.worker_id, " shut down at step ", step,
+                              "; resume from the last checkpoint"));
   } else {
     f.set_result(v1::JobFinished::RESULT_SUCCEEDED);
     for (const auto& [name, value] : outcome->final_metrics) {
@@ -136,15 +139,14 @@ v1::JobFinished WorkerAgent::Finish(Job& job, const absl::StatusOr<JobRunOutcome
   return f;
 }
 
-std::vector<v1::WorkerMessage> WorkerAgent::ArtifactMessages(const Job& job,
-                                                             const JobRunOutcome& outcome,
-                                                             std::string* error) const {
+absl::StatusOr<std::vector<v1::WorkerMessage>> WorkerAgent::ArtifactMessages(
+    const Job& job, const engine::JobRunResult& result) const {
   std::vector<v1::WorkerMessage> messages;
-  for (const std::string& name : outcome.artifact_paths) {
-    auto bytes = ReadWholeFile((std::filesystem::path(job.output_dir) / name).string());
+  for (const std::string& name : result.artifact_paths) {
+    auto bytes = ReadFile((std::filesystem::path(job.output_dir) / name).string());
     if (!bytes.ok()) {
-      *error = absl::StrCat("artifact ", name, " could not be read: ", bytes.status().message());
-      return {};
+      return absl::InternalError(
+          absl::StrCat("artifact ", name, " could not be read: ", bytes.status().message()));
     }
     auto chunks = ArtifactChunks(job.id, job.attempt, name, *bytes, options_.chunk_bytes);
     messages.insert(messages.end(), std::make_move_iterator(chunks.begin()),
@@ -161,24 +163,16 @@ void WorkerAgent::OnJobEvent(Job* job, v1::JobEvent event) {
     *event.mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
   }
   if (options_.metrics) options_.metrics->ObserveEvent(event);
-  std::lock_guard lock(mu_);
-  if (event.has_step()) job->step = event.step().step();
-  const uint64_t thinned_before = job->telemetry.thinned();
-  job->telemetry.Append(std::move(event), Clock::now());
-  if (options_.metrics && job->telemetry.thinned() > thinned_before) {
-    options_.metrics->CountTelemetryThinned(job->telemetry.thinned() - thinned_before);
-  }
+  absl::MutexLock lock(&mu_);
+  const uint64_t thinned = job->traffic.AddEvent(std::move(event), Clock::now());
+  if (options_.metrics && thinned > 0) options_.metrics->CountTelemetryThinned(thinned);
 }
 
 void WorkerAgent::OnCheckpoint(Job* job, uint64_t step, const std::string& bytes) {
   auto chunks = CheckpointChunks(job->id, job->attempt, step, bytes, options_.chunk_bytes);
-  std::lock_guard lock(mu_);
-  job->outgoing.insert(job->outgoing.end(), chunks.begin(), chunks.end());
-  job->checkpoint = std::move(chunks);
-  job->checkpoint_step = step;
-  job->checkpoint_acked = false;
-  work_ready_ = true;
-  wake_.notify_all();
+  absl::MutexLock lock(&mu_);
+  job->traffic.AddCheckpoint(step, std::move(chunks));
+  WorkReady();
 }
 
 }  // namespace ptune::agent

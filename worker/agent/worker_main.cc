@@ -9,15 +9,15 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/capacity.h"
+#include "common/file_io.h"
 #include "common/version.h"
 #include "worker/agent/devices.h"
 #include "worker/agent/engine_runner.h"
@@ -39,6 +39,7 @@ struct Flags {
   int threads = 0;
   std::vector<std::string> labels;
   double shutdown_timeout_s = 30;
+  uint64_t job_memory_limit_mb = 0;
   bool keep_job_dirs = false;
 };
 
@@ -62,17 +63,19 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "Seconds to wait for jobs to checkpoint and be confirmed on SIGTERM")
       ->capture_default_str();
   app.add_flag("--keep-job-dirs", f.keep_job_dirs, "Keep job directories after completion");
+  app.add_option("--job-memory-limit-mb", f.job_memory_limit_mb,
+                 "Per-job bound on working memory besides the model, in MiB (0: the "
+                 "machine's memory divided by the job slots)")
+      ->capture_default_str();
 }
 
 std::string ReadFileOrDie(const std::string& flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "error: " << flag << " " << path << ": cannot read\n";
+  absl::StatusOr<std::string> bytes = ptune::ReadFile(path);
+  if (!bytes.ok()) {
+    std::cerr << "error: " << flag << ": " << bytes.status().message() << "\n";
     std::exit(2);
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return *std::move(bytes);
 }
 
 std::string Token(const Flags& f) {
@@ -161,12 +164,21 @@ ptune::agent::WorkerAgentOptions AgentOptions(const Flags& f) {
   o.worker_id = f.worker_id.empty() ? absl::StrCat(o.hostname, "-", getpid()) : f.worker_id;
   o.version = ptune::Version();
   o.labels = ParseLabels(f.labels);
-  o.devices = ptune::agent::DiscoverDevices();
+  o.devices = ptune::agent::DiscoverDevices(ptune::agent::EngineRunner::SupportsCuda());
   o.cpu_slots = f.max_cpu_jobs;
   o.work_dir = f.work_dir;
   o.keep_job_dirs = f.keep_job_dirs;
   o.stream.token = Token(f);
   o.shutdown_timeout = std::chrono::milliseconds(static_cast<int64_t>(f.shutdown_timeout_s * 1000));
+  o.job_memory_limit_bytes = f.job_memory_limit_mb << 20;
+  if (o.job_memory_limit_bytes == 0) {
+    // A job that would need the whole machine fails with a reason instead of taking the
+    // worker (and its other jobs) down with the kernel's OOM killer.
+    uint32_t gpus = 0;
+    for (const auto& d : o.devices) gpus += d.kind() == ptune::v1::DEVICE_KIND_CUDA;
+    o.job_memory_limit_bytes =
+        o.devices.front().total_memory_bytes() / ptune::JobSlots(gpus, o.cpu_slots);
+  }
   return o;
 }
 

@@ -28,7 +28,9 @@ struct JobRunOptions {
   // Receives the job's telemetry. Not owned; may be null.
   TelemetrySink* sink = nullptr;
   // Polled at step boundaries (cancel / SIGTERM). When it returns true the job writes a
-  // checkpoint of the last finished step and returns with `stopped` = true.
+  // checkpoint of the last finished step and returns with `stopped` = true. Also polled
+  // between the units of setup work (model load, data, each chunk of verbalizers,
+  // tokenizing): a stop there returns `stopped` = true with no checkpoint written.
   std::function<bool()> should_stop;
   // Called with the bytes of every checkpoint written (every train.checkpoint_every
   // steps, at the end, and when stopped), after the file is on disk.
@@ -38,6 +40,11 @@ struct JobRunOptions {
   std::string device;
   // Optional cache of frozen backbones shared across jobs. Not owned; may be null.
   BackboneCache* backbones = nullptr;
+  // Bound on the job's estimated working memory besides the backbone (the tokenized
+  // training split, label embeddings, evaluation outputs), checked before they are
+  // allocated; 0 = no bound. A job over it fails with RESOURCE_EXHAUSTED naming the
+  // estimate and this limit.
+  uint64_t memory_limit_bytes = 0;
 };
 
 struct JobRunResult {
@@ -57,7 +64,7 @@ struct JobRunResult {
 // INVALID_ARGUMENT for a bad spec or data file (naming the field, file and line),
 // NOT_FOUND for a missing model or dataset, FAILED_PRECONDITION for a checkpoint of a
 // different spec, INTERNAL for NaN/Inf loss (with the step) and other torch failures,
-// RESOURCE_EXHAUSTED for out-of-memory.
+// RESOURCE_EXHAUSTED for out-of-memory and for a job over memory_limit_bytes.
 absl::StatusOr<JobRunResult> RunJob(const ptune::v1::JobSpec& spec, const JobRunOptions& options);
 
 }  // namespace ptune::engine
