@@ -30,7 +30,7 @@ EXPOSE 50051 9464
 # SIGTERM: health NOT_SERVING, streams get --shutdown-grace, the store closes cleanly.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["ptune-healthcheck", "9464", "ptune_queue_depth", "50051"]
+  CMD ["ptune-healthcheck", "9464", "ptune_jobs_submitted_total", "50051"]
 ENTRYPOINT ["ptune-scheduler", "--listen", "0.0.0.0:50051", \
             "--store", "/var/lib/ptune/ptune.db", "--metrics-listen", "0.0.0.0:9464"]
 
