@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/job_manager.h"
+#include "server/caller.h"
 
 namespace ptune::server {
 

@@ -32,6 +32,10 @@ void AddSchedulerFlags(CLI::App& app, SchedulerOptions* options, SchedulerFlags*
       ->capture_default_str();
   app.add_option("--max-attempts", flags->max_attempts, "Default attempts per job")
       ->capture_default_str();
+  app.add_option("--max-lost-leases", flags->max_lost_leases,
+                 "Lost workers (lease expired while running) after which a job is FAILED "
+                 "(0: no limit)")
+      ->capture_default_str();
   app.add_option("--max-queued", flags->max_queued, "Queued jobs over all tenants (0: no limit)")
       ->capture_default_str();
   app.add_option("--max-queued-per-tenant", flags->max_queued_per_tenant,
@@ -66,6 +70,7 @@ absl::Status ApplySchedulerFlags(const SchedulerFlags& flags, SchedulerOptions* 
     return absl::InvalidArgumentError("--max-attempts: must be >= 1 (got 0)");
   }
   options->manager.default_max_attempts = flags.max_attempts;
+  options->manager.max_lost_leases = flags.max_lost_leases;
   options->manager.queue.max_queued = flags.max_queued;
   options->manager.queue.max_queued_per_tenant = flags.max_queued_per_tenant;
   options->manager.queue.max_running_per_tenant = flags.max_running_per_tenant;

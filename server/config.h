@@ -14,6 +14,7 @@ struct SchedulerFlags {
   std::string lease_timeout = "30s";
   std::string shutdown_grace = "5s";
   uint32_t max_attempts = 3;
+  uint32_t max_lost_leases = 2;
   size_t max_queued = 100000;
   size_t max_queued_per_tenant = 10000;
   size_t max_running_per_tenant = 0;

@@ -51,7 +51,12 @@ void EventHub::Unsubscribe(const std::shared_ptr<Subscription>& subscription) {
   if (list.empty()) by_job_.erase(it);
 }
 
-void EventHub::Publish(const std::vector<SharedEvent>& events) {
+void EventHub::Publish(std::vector<ptune::v1::JobEvent> messages) {
+  // Encoded before taking mu_: serialisation is the costly part.
+  std::vector<SharedEvent> events;
+  events.reserve(messages.size());
+  for (ptune::v1::JobEvent& message : messages)
+    events.push_back(MakeSharedEvent(std::move(message)));
   std::lock_guard<std::mutex> lock(mu_);
   // Events arrive grouped by job; each run of one job's events is offered to that
   // job's subscriptions, which are then notified once. Notifying under mu_ keeps

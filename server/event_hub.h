@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "ptune/v1/events.pb.h"
 #include "server/wire_event.h"
 
 namespace ptune::server {
@@ -51,7 +52,8 @@ class EventHub {
   std::shared_ptr<Subscription> Subscribe(const std::string& job_id, std::function<void()> notify);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
   // Offers durable events (ascending seq per job) to the subscribers of their jobs.
-  void Publish(const std::vector<SharedEvent>& events);
+  // Each event is encoded for the wire once, here, and shared by every watcher.
+  void Publish(std::vector<ptune::v1::JobEvent> events);
 
   size_t subscriptions() const;
 

@@ -1,14 +1,15 @@
+// The JobManager's state machine: restore, events and state changes, commits,
+// dispatch, requeue and finish.
 #include "server/job_manager.h"
 
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/job_state.h"
+#include "common/log.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/log.h"
-#include "server/submit_validation.h"
+#include "server/digest.h"
 
 namespace ptune::server {
 
@@ -16,20 +17,6 @@ using google::protobuf::util::TimeUtil;
 using ptune::v1::Job;
 using ptune::v1::JobEvent;
 using ptune::v1::JobState;
-
-namespace {
-
-bool IsFinal(JobState state) {
-  return state == ptune::v1::JOB_STATE_SUCCEEDED || state == ptune::v1::JOB_STATE_FAILED ||
-         state == ptune::v1::JOB_STATE_CANCELLED;
-}
-
-std::string ShortState(JobState state) {
-  std::string name = ptune::v1::JobState_Name(state);
-  return name.substr(std::string("JOB_STATE_").size());
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerOptions& options,
                                                                JobStore* store, EventHub* hub,
@@ -42,13 +29,21 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
   }
   std::unique_ptr<JobManager> manager(new JobManager(options, store, hub, metrics));
   if (absl::Status status = manager->Restore(); !status.ok()) return status;
-  manager->reaper_ = std::thread([m = manager.get()] { m->ReaperLoop(); });
+  if (options.background_lease_checks) {
+    manager->reaper_ = std::thread([m = manager.get()] { m->ReaperLoop(); });
+  }
   return manager;
 }
 
 JobManager::JobManager(const JobManagerOptions& options, JobStore* store, EventHub* hub,
                        SchedulerMetrics* metrics)
-    : options_(options), store_(store), hub_(hub), metrics_(metrics), queue_(options.queue) {}
+    : options_(options),
+      store_(store),
+      hub_(hub),
+      metrics_(metrics),
+      clock_(options.clock != nullptr ? options.clock : RealClock()),
+      queue_(options.queue),
+      uploads_(options.max_blob_bytes) {}
 
 JobManager::~JobManager() {
   {
@@ -66,36 +61,35 @@ absl::Status JobManager::Restore() {
   absl::StatusOr<std::vector<ptune::v1::WorkerInfo>> workers = store_->LoadWorkers();
   if (!workers.ok()) return workers.status();
   std::lock_guard<std::mutex> lock(mu_);
+  const Clock::TimePoint now = clock_->Now();
   for (ptune::v1::WorkerInfo& info : *workers) {
-    auto worker = std::make_unique<WorkerEntry>();
+    WorkerEntry& worker = workers_.GetOrAdd(info.worker_id());
     info.set_state(ptune::v1::WORKER_STATE_LOST);
     info.clear_job_ids();
-    worker->info = std::move(info);
-    workers_[worker->info.worker_id()] = std::move(worker);
+    worker.info = std::move(info);
   }
   for (JobRecord& record : *records) {
     auto entry = std::make_unique<JobEntry>();
     entry->record = std::move(record);
     entry->durable = true;
+    entry->queued_at = now;
     Job& job = entry->job();
-    last_order_ = std::max(last_order_, entry->record.order);
-    requests_[{job.tenant(), job.request_id()}] = job.id();
-    by_order_[entry->record.order] = entry.get();
+    // Rows written before fingerprints were stored hold the spec as submitted.
+    if (entry->record.spec_fingerprint.empty()) {
+      entry->record.spec_fingerprint = SpecFingerprint(job.spec());
+    }
     if (job.state() == ptune::v1::JOB_STATE_QUEUED) {
       queue_.Push({job.id(), job.tenant(), job.priority(), entry->record.order});
     } else if (job.state() == ptune::v1::JOB_STATE_RUNNING) {
       // Its worker has one lease from now to reconnect and claim it.
-      auto& worker = workers_[job.worker_id()];
-      if (worker == nullptr) {
-        worker = std::make_unique<WorkerEntry>();
-        worker->info.set_worker_id(job.worker_id());
-      }
-      worker->info.set_state(ptune::v1::WORKER_STATE_BUSY);
-      worker->jobs.insert(job.id());
-      worker->last_seen = Clock::now();
+      WorkerEntry& worker = workers_.GetOrAdd(job.worker_id());
+      worker.info.set_state(ptune::v1::WORKER_STATE_BUSY);
+      worker.jobs.insert(job.id());
+      worker.last_seen = now;
       queue_.AddRunning(job.tenant());
     }
     if (!IsFinal(job.state())) {
+      if (absl::Status status = RestoreMarks(*entry); !status.ok()) return status;
       absl::StatusOr<JobBlob> checkpoint = store_->ReadBlob(job.id(), kCheckpointBlob);
       if (checkpoint.ok()) {
         entry->checkpoint = *std::move(checkpoint);
@@ -103,10 +97,23 @@ absl::Status JobManager::Restore() {
         return checkpoint.status();
       }
     }
-    jobs_[job.id()] = std::move(entry);
+    jobs_.Insert(std::move(entry));
   }
   UpdateGauges();
   return absl::OkStatus();
+}
+
+absl::Status JobManager::RestoreMarks(JobEntry& entry) {
+  constexpr size_t kPage = 1024;
+  uint64_t after = 0;
+  for (;;) {
+    absl::StatusOr<std::vector<JobEvent>> events =
+        store_->ReadEvents(entry.job().id(), after, kPage);
+    if (!events.ok()) return events.status();
+    for (const JobEvent& event : *events) entry.marks.Admit(event);
+    if (events->size() < kPage) return absl::OkStatus();
+    after = events->back().seq();
+  }
 }
 
 void JobManager::ReaperLoop() {
@@ -155,8 +162,8 @@ void JobManager::SetState(JobEntry& entry, JobState to, const std::string& reaso
     Log("info", "job state",
         {{"job", job.id()},
          {"tenant", job.tenant()},
-         {"from", ShortState(job.state())},
-         {"to", ShortState(to)},
+         {"from", std::string(ShortStateName(job.state()))},
+         {"to", std::string(ShortStateName(to))},
          {"attempt", std::to_string(job.attempt())},
          {"reason", reason}});
   }
@@ -168,240 +175,34 @@ void JobManager::SetState(JobEntry& entry, JobState to, const std::string& reaso
 
 void JobManager::CommitLocked(StoreBatch batch, std::function<void(const absl::Status&)> after) {
   if (batch.empty() && !after) return;
-  // The events are encoded for watchers on the completion thread, not under mu_.
+  // The events are encoded for watchers by the hub on the completion thread, not here.
   std::vector<JobEvent> events = batch.events;
   if (!events.empty()) metrics_->EventsIngested(events.size());
-  const Clock::time_point start = Clock::now();
+  const Clock::TimePoint start = clock_->Now();
   store_->Commit(std::move(batch), [this, events = std::move(events), after = std::move(after),
                                     start](const absl::Status& status) mutable {
-    metrics_->StoreWrite(std::chrono::duration<double>(Clock::now() - start).count());
+    metrics_->StoreWrite(std::chrono::duration<double>(clock_->Now() - start).count());
     // Only durable events reach watchers, so a watcher can always catch up from the
     // store and a reconnect never sees an event that a crash could take back.
-    if (status.ok() && !events.empty()) {
-      std::vector<SharedEvent> shared;
-      shared.reserve(events.size());
-      for (JobEvent& event : events) shared.push_back(MakeSharedEvent(std::move(event)));
-      hub_->Publish(shared);
-    }
+    if (status.ok() && !events.empty()) hub_->Publish(std::move(events));
     if (after) after(status);
   });
 }
 
 // ---------------------------------------------------------------------------------------
-// Job API.
-
-void JobManager::Submit(const Caller& caller, const ptune::v1::SubmitJobRequest& request,
-                        SubmitDone done) {
-  if (absl::Status status = ValidateSubmitRequest(request); !status.ok()) {
-    done(status);
-    return;
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  auto existing = requests_.find({caller.tenant, request.request_id()});
-  if (existing != requests_.end()) {
-    ptune::v1::SubmitJobResponse response;
-    *response.mutable_job() = jobs_.at(existing->second)->job();
-    response.set_existing(true);
-    done(std::move(response));
-    return;
-  }
-  if (draining_) {
-    done(absl::UnavailableError("scheduler is shutting down; submit to another replica"));
-    return;
-  }
-  if (absl::Status status = queue_.CheckAdmission(caller.tenant); !status.ok()) {
-    done(status);
-    return;
-  }
-  auto entry = std::make_unique<JobEntry>();
-  entry->record.order = ++last_order_;
-  Job& job = entry->job();
-  job.set_id(absl::StrFormat("job-%06d", entry->record.order));
-  job.set_tenant(caller.tenant);
-  job.set_request_id(request.request_id());
-  *job.mutable_spec() = request.spec();
-  job.set_priority(request.priority());
-  *job.mutable_labels() = request.labels();
-  job.set_attempt(1);
-  job.set_max_attempts(request.max_attempts() > 0 ? request.max_attempts()
-                                                  : options_.default_max_attempts);
-  *job.mutable_create_time() = TimeUtil::GetCurrentTime();
-  StoreBatch batch;
-  SetState(*entry, ptune::v1::JOB_STATE_QUEUED, "submitted", &batch);
-  batch.jobs.push_back(entry->record);
-  JobEntry* raw = entry.get();
-  const std::string id = job.id();
-  requests_[{caller.tenant, request.request_id()}] = id;
-  by_order_[raw->record.order] = raw;
-  jobs_[id] = std::move(entry);
-  CommitLocked(std::move(batch), [this, id, done = std::move(done)](const absl::Status& status) {
-    absl::StatusOr<ptune::v1::SubmitJobResponse> response;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      JobEntry& entry = *jobs_.at(id);
-      if (!status.ok()) {
-        requests_.erase({entry.job().tenant(), entry.job().request_id()});
-        by_order_.erase(entry.record.order);
-        jobs_.erase(id);
-        response = absl::UnavailableError(absl::StrCat("job not stored: ", status.message()));
-      } else {
-        entry.durable = true;
-        metrics_->JobSubmitted();
-        if (entry.job().state() == ptune::v1::JOB_STATE_QUEUED) {
-          entry.queued_at = Clock::now();
-          queue_.Push({id, entry.job().tenant(), entry.job().priority(), entry.record.order});
-          Dispatch();
-          UpdateGauges();
-        }
-        ptune::v1::SubmitJobResponse ok;
-        *ok.mutable_job() = entry.job();
-        response = std::move(ok);
-      }
-    }
-    done(std::move(response));
-  });
-}
-
-JobManager::JobEntry* JobManager::FindVisible(const Caller& caller,
-                                              const std::string& job_id) const {
-  auto it = jobs_.find(job_id);
-  // Another tenant's job is NOT_FOUND, exactly like a missing one, so ids leak nothing.
-  if (it == jobs_.end() || (!caller.admin && it->second->job().tenant() != caller.tenant)) {
-    return nullptr;
-  }
-  return it->second.get();
-}
-
-absl::StatusOr<Job> JobManager::Get(const Caller& caller, const std::string& job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  JobEntry* entry = FindVisible(caller, job_id);
-  if (entry == nullptr) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
-  return entry->job();
-}
-
-absl::StatusOr<ptune::v1::ListJobsResponse> JobManager::List(
-    const Caller& caller, const ptune::v1::ListJobsRequest& request) const {
-  if (request.page_size() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size: must be >= 0 (got ", request.page_size(), ")"));
-  }
-  const size_t page_size = request.page_size() == 0 ? 50 : std::min(request.page_size(), 1000);
-  uint64_t before = UINT64_MAX;
-  if (!request.page_token().empty() &&
-      (request.page_token()[0] != 'o' ||
-       !absl::SimpleAtoi(request.page_token().substr(1), &before))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_token: not a token from a previous ListJobs (got \"", request.page_token(), "\")"));
-  }
-  std::set<int> states(request.states().begin(), request.states().end());
-  std::lock_guard<std::mutex> lock(mu_);
-  ptune::v1::ListJobsResponse response;
-  for (auto it = by_order_.upper_bound(before); it != by_order_.end(); ++it) {
-    const Job& job = it->second->record.job;
-    if (!it->second->durable || (!caller.admin && job.tenant() != caller.tenant)) continue;
-    if (!states.empty() && states.count(job.state()) == 0) continue;
-    bool labels_match = true;
-    for (const auto& [key, value] : request.labels()) {
-      auto label = job.labels().find(key);
-      labels_match = labels_match && label != job.labels().end() && label->second == value;
-    }
-    if (!labels_match) continue;
-    if (static_cast<size_t>(response.jobs_size()) == page_size) {
-      // One more match exists: the page is full and there is a next one.
-      response.set_next_page_token(absl::StrCat("o", before));
-      break;
-    }
-    *response.add_jobs() = job;
-    before = it->first;
-  }
-  return response;
-}
-
-absl::StatusOr<Job> JobManager::Cancel(const Caller& caller, const std::string& job_id,
-                                       const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  JobEntry* entry = FindVisible(caller, job_id);
-  if (entry == nullptr) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
-  Job& job = entry->job();
-  const std::string why = reason.empty() ? "cancelled by " + caller.tenant : reason;
-  if (IsFinal(job.state())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("job ", job_id, " already finished (", ShortState(job.state()), ")"));
-  }
-  StoreBatch batch;
-  if (job.state() == ptune::v1::JOB_STATE_QUEUED) {
-    queue_.Remove(job_id);
-    SetState(*entry, ptune::v1::JOB_STATE_CANCELLED, why, &batch);
-    entry->checkpoint.reset();
-    metrics_->JobFinished("cancelled", 0);
-  } else if (!entry->record.cancel_requested) {
-    entry->record.cancel_requested = true;
-    job.set_state_reason(absl::StrCat("cancelling: ", why));
-    JobEvent log;
-    log.mutable_log()->set_level(ptune::v1::LogLine::LEVEL_INFO);
-    log.mutable_log()->set_message(absl::StrCat("cancel requested: ", why));
-    AppendEvent(*entry, std::move(log), &batch);
-    SendCancel(*entry);
-  }
-  batch.jobs.push_back(entry->record);
-  CommitLocked(std::move(batch));
-  UpdateGauges();
-  return job;
-}
-
-ptune::v1::ListWorkersResponse JobManager::ListWorkers() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  ptune::v1::ListWorkersResponse response;
-  for (const auto& [id, worker] : workers_) {
-    ptune::v1::WorkerInfo& info = *response.add_workers();
-    info = worker->info;
-    info.clear_job_ids();
-    for (const std::string& job : worker->jobs) info.add_job_ids(job);
-  }
-  return response;
-}
-
-absl::StatusOr<JobBlob> JobManager::GetBlob(const Caller& caller, const std::string& job_id,
-                                            const std::string& name) const {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (FindVisible(caller, job_id) == nullptr) {
-      return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
-    }
-  }
-  return store_->ReadBlob(job_id, name);
-}
-
-// ---------------------------------------------------------------------------------------
-// Dispatch.
-
-bool JobManager::Fits(const WorkerEntry& worker, const JobEntry& entry) const {
-  const auto& resources = entry.record.job.spec().resources();
-  for (const auto& [key, value] : resources.worker_labels()) {
-    auto label = worker.info.labels().find(key);
-    if (label == worker.info.labels().end() || label->second != value) return false;
-  }
-  if (resources.device() != ptune::v1::DEVICE_KIND_CUDA) return true;
-  for (const auto& device : worker.info.devices()) {
-    if (device.kind() != ptune::v1::DEVICE_KIND_CUDA) continue;
-    const uint64_t memory =
-        device.free_memory_bytes() > 0 ? device.free_memory_bytes() : device.total_memory_bytes();
-    if (memory >= resources.min_gpu_memory_bytes()) return true;
-  }
-  return false;
-}
+// Dispatch and the end of attempts.
 
 void JobManager::Dispatch() {
   if (draining_) return;
-  for (auto& [id, worker] : workers_) {
-    if (worker->link == nullptr || worker->draining) continue;
-    while (worker->jobs.size() < worker->capacity()) {
-      std::optional<JobQueue::Entry> next = queue_.PopNext(
-          [&](const JobQueue::Entry& e) { return Fits(*worker, *jobs_.at(e.job_id)); });
+  workers_.ForEach([&](WorkerEntry& worker) {
+    while (worker.accepts_work()) {
+      std::optional<JobQueue::Entry> next = queue_.PopNext([&](const JobQueue::Entry& e) {
+        return CanRun(worker.info, jobs_.Find(e.job_id)->job().spec());
+      });
       if (!next) break;
-      Assign(*jobs_.at(next->job_id), *worker);
+      Assign(*jobs_.Find(next->job_id), worker);
     }
-  }
+  });
 }
 
 void JobManager::Assign(JobEntry& entry, WorkerEntry& worker) {
@@ -418,7 +219,7 @@ void JobManager::Assign(JobEntry& entry, WorkerEntry& worker) {
   batch.jobs.push_back(entry.record);
   worker.jobs.insert(job.id());
   worker.info.set_state(ptune::v1::WORKER_STATE_BUSY);
-  metrics_->QueueWait(std::chrono::duration<double>(Clock::now() - entry.queued_at).count());
+  metrics_->QueueWait(std::chrono::duration<double>(clock_->Now() - entry.queued_at).count());
   ptune::v1::SchedulerMessage message;
   auto* assignment = message.mutable_assignment();
   assignment->set_job_id(job.id());
@@ -435,28 +236,31 @@ void JobManager::Assign(JobEntry& entry, WorkerEntry& worker) {
 }
 
 void JobManager::Release(JobEntry& entry) {
-  Job& job = entry.job();
-  auto worker = workers_.find(job.worker_id());
-  if (worker != workers_.end()) {
-    worker->second->jobs.erase(job.id());
-    if (worker->second->jobs.empty() &&
-        worker->second->info.state() == ptune::v1::WORKER_STATE_BUSY) {
-      worker->second->info.set_state(ptune::v1::WORKER_STATE_IDLE);
-    }
-  }
-  queue_.RemoveRunning(job.tenant());
+  workers_.ReleaseJob(entry.job().worker_id(), entry.job().id());
+  queue_.RemoveRunning(entry.job().tenant());
   entry.pending_finish.reset();
-  entry.checkpoint_upload.reset();
-  entry.artifact_uploads.clear();
+  uploads_.Discard(entry.job().id());
 }
 
-void JobManager::Requeue(JobEntry& entry, const std::string& reason, StoreBatch* batch) {
+void JobManager::Requeue(JobEntry& entry, const std::string& reason, RequeueCause cause,
+                         StoreBatch* batch) {
   Job& job = entry.job();
+  JobRecord& record = entry.record;
   Release(entry);
-  if (entry.record.cancel_requested) {
+  if (cause == RequeueCause::kWorkerLost) ++record.lost_leases;
+  const uint32_t max_lost = options_.max_lost_leases;
+  if (record.cancel_requested) {
     SetState(entry, ptune::v1::JOB_STATE_CANCELLED,
              absl::StrCat(reason, "; cancelled (the cancel was pending)"), batch);
     metrics_->JobFinished("cancelled", 0);
+  } else if (cause == RequeueCause::kWorkerLost && max_lost > 0 && record.lost_leases >= max_lost) {
+    // A job that takes its worker down (memory, a crash in setup) would otherwise take
+    // every next worker down too.
+    SetState(entry, ptune::v1::JOB_STATE_FAILED,
+             absl::StrCat(reason, "; giving up: the job lost its worker ", record.lost_leases,
+                          " times (limit ", max_lost, ", --max-lost-leases)"),
+             batch);
+    metrics_->JobFinished("failed", 0);
   } else if (job.attempt() >= job.max_attempts()) {
     SetState(entry, ptune::v1::JOB_STATE_FAILED,
              absl::StrCat(reason, "; giving up after ", job.attempt(), " attempts"), batch);
@@ -470,12 +274,58 @@ void JobManager::Requeue(JobEntry& entry, const std::string& reason, StoreBatch*
         batch);
     job.set_attempt(job.attempt() + 1);
     job.clear_worker_id();
-    entry.record.acked_index = 0;
-    entry.queued_at = Clock::now();
-    queue_.Push({job.id(), job.tenant(), job.priority(), entry.record.order});
+    record.acked_index = 0;
+    entry.queued_at = clock_->Now();
+    queue_.Push({job.id(), job.tenant(), job.priority(), record.order});
   }
   if (IsFinal(job.state())) entry.checkpoint.reset();
+  batch->jobs.push_back(record);
+}
+
+void JobManager::Finish(JobEntry& entry, const ptune::v1::JobFinished& finished,
+                        StoreBatch* batch) {
+  using Result = ptune::v1::JobFinished;
+  Job& job = entry.job();
+  if (finished.result() == Result::RESULT_PREEMPTED) {
+    Requeue(entry, absl::StrCat("preempted on worker ", job.worker_id(), ": ", finished.reason()),
+            RequeueCause::kPreempted, batch);
+    return;
+  }
+  Release(entry);
+  *job.mutable_final_metrics() = finished.final_metrics();
+  std::string result;
+  switch (finished.result()) {
+    case Result::RESULT_SUCCEEDED:
+      result = "succeeded";
+      SetState(entry, ptune::v1::JOB_STATE_SUCCEEDED,
+               finished.reason().empty() ? "completed" : finished.reason(), batch);
+      break;
+    case Result::RESULT_CANCELLED:
+      result = "cancelled";
+      SetState(entry, ptune::v1::JOB_STATE_CANCELLED,
+               finished.reason().empty() ? "cancelled on the worker" : finished.reason(), batch);
+      break;
+    default:
+      result = "failed";
+      SetState(entry, ptune::v1::JOB_STATE_FAILED,
+               finished.reason().empty() ? "the worker reported a failure without a reason"
+                                         : finished.reason(),
+               batch);
+  }
+  entry.checkpoint.reset();
+  const double seconds =
+      std::max<int64_t>(0, TimeUtil::DurationToMilliseconds(job.end_time() - job.create_time())) /
+      1000.0;
+  metrics_->JobFinished(result, seconds);
   batch->jobs.push_back(entry.record);
+}
+
+void JobManager::FinishAndDispatch(JobEntry& entry, const ptune::v1::JobFinished& finished) {
+  StoreBatch batch;
+  Finish(entry, finished, &batch);
+  CommitLocked(std::move(batch));
+  Dispatch();
+  UpdateGauges();
 }
 
 void JobManager::Drain(const std::string& reason) {
@@ -483,31 +333,14 @@ void JobManager::Drain(const std::string& reason) {
   draining_ = true;
   ptune::v1::SchedulerMessage message;
   message.mutable_drain()->set_reason(reason);
-  for (auto& [id, worker] : workers_) {
-    if (worker->link != nullptr) worker->link->Send(message);
-  }
+  workers_.ForEach([&](WorkerEntry& worker) {
+    if (worker.link != nullptr) worker.link->Send(message);
+  });
 }
 
 void JobManager::UpdateGauges() {
   metrics_->SetQueueDepth(queue_.DepthByPriority());
-  std::map<std::string, size_t> by_state{{"idle", 0}, {"busy", 0}, {"draining", 0}, {"lost", 0}};
-  for (const auto& [id, worker] : workers_) {
-    switch (worker->info.state()) {
-      case ptune::v1::WORKER_STATE_BUSY:
-        ++by_state["busy"];
-        break;
-      case ptune::v1::WORKER_STATE_DRAINING:
-        ++by_state["draining"];
-        break;
-      case ptune::v1::WORKER_STATE_LOST:
-        ++by_state["lost"];
-        break;
-      default:
-        ++by_state["idle"];
-        break;
-    }
-  }
-  metrics_->SetWorkers(by_state);
+  metrics_->SetWorkers(workers_.CountByState());
 }
 
 }  // namespace ptune::server

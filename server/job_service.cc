@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "server/auth_adapter.h"
 #include "server/grpc_status.h"
 #include "server/watch_reactor.h"
 
@@ -70,15 +71,6 @@ grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context,
 }
 
 }  // namespace
-
-absl::StatusOr<Principal> Authenticate(const Authenticator& auth,
-                                       const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  absl::string_view value;
-  if (it != metadata.end()) value = absl::string_view(it->second.data(), it->second.size());
-  return auth.Authenticate(value);
-}
 
 grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext* context,
                                                     const ptune::v1::SubmitJobRequest* request,

@@ -13,10 +13,6 @@
 
 namespace ptune::server {
 
-// Resolves a call's bearer token to a principal (UNAUTHENTICATED when invalid).
-absl::StatusOr<Principal> Authenticate(const Authenticator& auth,
-                                       const grpc::CallbackServerContext& context);
-
 // The public job API over gRPC: authenticates, calls the JobManager, maps errors once.
 // Streams use one reactor each; no thread blocks per stream.
 // WatchJob and WatchJobBatched are registered as raw callback methods: they write

@@ -5,9 +5,9 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
+#include "common/log.h"
 #include "common/version.h"
 #include "server/config.h"
-#include "server/log.h"
 #include "server/scheduler_server.h"
 
 namespace {
@@ -34,29 +34,29 @@ int main(int argc, char** argv) {
 
   auto server = ptune::server::SchedulerServer::Create(options);
   if (!server.ok()) {
-    ptune::server::Log("error", "startup failed", {{"error", server.status().ToString()}});
+    ptune::Log("error", "startup failed", {{"error", server.status().ToString()}});
     return 1;
   }
   if ((*server)->insecure()) {
-    ptune::server::Log("warning",
-                       "INSECURE local mode: no tokens file, every caller is admin of tenant "
-                       "\"default\"; use --tokens-file (and --tls-cert/--tls-key) beyond localhost",
-                       {});
+    ptune::Log("warning",
+               "INSECURE local mode: no tokens file, every caller is admin of tenant "
+               "\"default\"; use --tokens-file (and --tls-cert/--tls-key) beyond localhost",
+               {});
   }
-  ptune::server::Log("info", "listening",
-                     {{"version", ptune::Version()},
-                      {"port", std::to_string((*server)->port())},
-                      {"metrics_port", std::to_string((*server)->metrics_port())},
-                      {"store", options.store_path},
-                      {"tls", options.tls.cert_file.empty() ? "off" : "on"}});
+  ptune::Log("info", "listening",
+             {{"version", ptune::Version()},
+              {"port", std::to_string((*server)->port())},
+              {"metrics_port", std::to_string((*server)->metrics_port())},
+              {"store", options.store_path},
+              {"tls", options.tls.cert_file.empty() ? "off" : "on"}});
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   std::thread waiter([&] { (*server)->Wait(); });
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ptune::server::Log("info", "shutting down: draining and flushing the store", {});
+  ptune::Log("info", "shutting down: draining and flushing the store", {});
   (*server)->Shutdown();
   waiter.join();
-  ptune::server::Log("info", "stopped", {});
+  ptune::Log("info", "stopped", {});
   return 0;
 }

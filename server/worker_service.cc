@@ -4,8 +4,8 @@
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
+#include "server/auth_adapter.h"
 #include "server/grpc_status.h"
-#include "server/job_service.h"
 
 namespace ptune::server {
 namespace {

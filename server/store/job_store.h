@@ -25,8 +25,15 @@ struct JobRecord {
   // Highest StepRecord.step stored for the job over all attempts. Step records at or
   // below it are dropped so watchers never see a backward or duplicate step.
   uint64_t last_step = 0;
-  // A running job whose cancel has not been acknowledged by its worker yet.
+  // A running job whose cancel has not been acknowledged by its worker yet, and the
+  // reason the cancel gave (the job's CANCELLED reason once the worker stops).
   bool cancel_requested = false;
+  std::string cancel_reason;
+  // SHA-256 (hex) of the spec as submitted: a repeated request_id must carry the same.
+  std::string spec_fingerprint;
+  // Attempts that ended with their worker's lease expiring (or the worker coming back
+  // without the job): a job that keeps killing its worker is failed after a bound.
+  uint32_t lost_leases = 0;
 };
 
 // A named blob of a job: the latest checkpoint (name "checkpoint") or an artifact.

@@ -41,6 +41,13 @@ CREATE TABLE workers (
   id TEXT PRIMARY KEY,
   info BLOB NOT NULL);
 )sql",
+    // 1 → 2: the cancel reason as a field (not parsed back from the state reason), the
+    // submitted spec's fingerprint (request_id reuse), lost leases (attempt limit).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN spec_fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lost_leases INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
@@ -217,9 +224,11 @@ absl::Status SqliteJobStore::WriteBatch(const StoreBatch& batch) {
   for (const JobRecord& record : batch.jobs) {
     absl::StatusOr<sqlite::Statement*> s = writer_statements_.Get(
         "INSERT INTO jobs (id, ord, tenant, request_id, state, acked_index, last_step, "
-        "cancel_requested, job) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "cancel_requested, job, cancel_reason, spec_fingerprint, lost_leases) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
         "ON CONFLICT (id) DO UPDATE SET state = ?5, acked_index = ?6, last_step = ?7, "
-        "cancel_requested = ?8, job = ?9");
+        "cancel_requested = ?8, job = ?9, cancel_reason = ?10, spec_fingerprint = ?11, "
+        "lost_leases = ?12");
     if (!s.ok()) return s.status();
     (*s)->BindText(1, record.job.id());
     (*s)->Bind(2, static_cast<int64_t>(record.order));
@@ -230,6 +239,9 @@ absl::Status SqliteJobStore::WriteBatch(const StoreBatch& batch) {
     (*s)->Bind(7, static_cast<int64_t>(record.last_step));
     (*s)->Bind(8, static_cast<int64_t>(record.cancel_requested));
     (*s)->Bind(9, record.job.SerializeAsString());
+    (*s)->BindText(10, record.cancel_reason);
+    (*s)->BindText(11, record.spec_fingerprint);
+    (*s)->Bind(12, static_cast<int64_t>(record.lost_leases));
     if (absl::Status st = (*s)->Run(); !st.ok()) return st;
   }
   for (const ptune::v1::JobEvent& event : batch.events) {
@@ -267,7 +279,8 @@ absl::Status SqliteJobStore::WriteBatch(const StoreBatch& batch) {
 absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::LoadJobs() {
   std::lock_guard<std::mutex> lock(reader_mu_);
   absl::StatusOr<sqlite::Statement*> s = reader_statements_.Get(
-      "SELECT ord, acked_index, last_step, cancel_requested, job FROM jobs ORDER BY ord");
+      "SELECT ord, acked_index, last_step, cancel_requested, job, cancel_reason, "
+      "spec_fingerprint, lost_leases FROM jobs ORDER BY ord");
   if (!s.ok()) return s.status();
   std::vector<JobRecord> records;
   for (;;) {
@@ -282,6 +295,9 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::LoadJobs() {
     absl::StatusOr<ptune::v1::Job> job = Parse<ptune::v1::Job>((*s)->Blob(4), "job");
     if (!job.ok()) return job.status();
     record.job = *std::move(job);
+    record.cancel_reason = (*s)->Blob(5);
+    record.spec_fingerprint = (*s)->Blob(6);
+    record.lost_leases = static_cast<uint32_t>((*s)->Int(7));
     records.push_back(std::move(record));
   }
   (*s)->Reset();

@@ -46,6 +46,34 @@ TEST_F(JobApiTest, SubmitIsIdempotentOnRequestId) {
   EXPECT_EQ(list.jobs_size(), 1);
 }
 
+// Issue 14 #3: an idempotency key names one request. Another spec under a used
+// request_id is refused (also after a restart); the same spec still answers the job.
+TEST_F(JobApiTest, ReusedRequestIdWithAnotherSpecIsAlreadyExists) {
+  SubmitJobRequest request = Request("reused");
+  (*request.mutable_spec()->mutable_resources()->mutable_worker_labels())["a"] = "1";
+  (*request.mutable_spec()->mutable_resources()->mutable_worker_labels())["b"] = "2";
+  SubmitJobResponse first;
+  ASSERT_TRUE(client_->Submit(request, &first).ok());
+  SubmitJobRequest other = request;
+  other.mutable_spec()->set_name("another");
+  for (int run = 0; run < 2; ++run) {
+    SubmitJobResponse response;
+    grpc::Status status = client_->Submit(other, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << status.error_message();
+    EXPECT_EQ(status.error_message().rfind("request_id: \"reused\"", 0), 0u)
+        << status.error_message();
+    EXPECT_NE(status.error_message().find(first.job().id()), std::string::npos);
+    // The same spec, its map filled in another order, is the same request.
+    SubmitJobRequest same = Request("reused");
+    (*same.mutable_spec()->mutable_resources()->mutable_worker_labels())["b"] = "2";
+    (*same.mutable_spec()->mutable_resources()->mutable_worker_labels())["a"] = "1";
+    ASSERT_TRUE(client_->Submit(same, &response).ok());
+    EXPECT_TRUE(response.existing());
+    EXPECT_EQ(response.job().id(), first.job().id());
+    Start(TestOptions(dir_.path()));
+  }
+}
+
 TEST_F(JobApiTest, ConcurrentRepeatsCreateOneJob) {
   std::vector<std::thread> threads;
   std::mutex mu;

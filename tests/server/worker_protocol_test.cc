@@ -2,6 +2,10 @@
 // requeue with checkpoint, reconnects and completion, over real gRPC.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+#include <string>
+
 #include "tests/server/test_harness.h"
 
 namespace ptune::server::testing {
@@ -13,6 +17,84 @@ using ptune::v1::JobFinished;
 using ptune::v1::SchedulerMessage;
 
 bool IsState(const Job& job, ptune::v1::JobState state) { return job.state() == state; }
+
+JobEvent TopologyEvent(uint64_t step) {
+  JobEvent event;
+  event.mutable_topology()->set_step(step);
+  event.mutable_topology()->mutable_summary()->set_h0_bars(3);
+  return event;
+}
+
+JobEvent EvalEvent(uint64_t step, const std::string& split = "validation") {
+  JobEvent event;
+  event.mutable_eval()->set_step(step);
+  event.mutable_eval()->set_split(split);
+  (*event.mutable_eval()->mutable_metrics())["accuracy"] = 0.5;
+  return event;
+}
+
+JobEvent CheckpointEvent(uint64_t step) {
+  JobEvent event;
+  event.mutable_checkpoint()->set_step(step);
+  event.mutable_checkpoint()->set_size_bytes(100);
+  return event;
+}
+
+// The telemetry of steps [from, to] as the engine emits it: each step's record, then
+// topology every 5 steps, eval every 10 and a checkpoint event at `checkpoint_at`.
+std::vector<JobEvent> RunSteps(uint64_t from, uint64_t to, uint64_t checkpoint_at = 0) {
+  std::vector<JobEvent> events;
+  for (uint64_t step = from; step <= to; ++step) {
+    events.push_back(StepEvent(step));
+    if (step % 5 == 0) events.push_back(TopologyEvent(step));
+    if (step % 10 == 0) events.push_back(EvalEvent(step));
+    if (step == checkpoint_at) events.push_back(CheckpointEvent(step));
+  }
+  return events;
+}
+
+// "kind@step" of every step-bearing event of a stream, in order.
+std::vector<std::string> StepLabels(const std::vector<JobEvent>& events) {
+  std::vector<std::string> labels;
+  for (const JobEvent& event : events) {
+    if (event.has_step()) labels.push_back("step@" + std::to_string(event.step().step()));
+    if (event.has_topology()) {
+      labels.push_back("topology@" + std::to_string(event.topology().step()));
+    }
+    if (event.has_eval()) {
+      labels.push_back(event.eval().split() + "@" + std::to_string(event.eval().step()));
+    }
+    if (event.has_checkpoint()) {
+      labels.push_back("checkpoint@" + std::to_string(event.checkpoint().step()));
+    }
+  }
+  return labels;
+}
+
+// Fails unless the stream's step numbers never go backward and no (kind, step) repeats.
+void ExpectForwardOnly(const std::vector<JobEvent>& events) {
+  uint64_t highest = 0;
+  std::set<std::string> seen;
+  std::vector<std::string> labels = StepLabels(events);
+  size_t label = 0;
+  for (const JobEvent& event : events) {
+    uint64_t step = 0;
+    if (event.has_step())
+      step = event.step().step();
+    else if (event.has_topology())
+      step = event.topology().step();
+    else if (event.has_eval())
+      step = event.eval().step();
+    else if (event.has_checkpoint())
+      step = event.checkpoint().step();
+    else
+      continue;
+    EXPECT_GE(step, highest) << "backward at " << labels[label] << " (seq " << event.seq() << ")";
+    highest = std::max(highest, step);
+    EXPECT_TRUE(seen.insert(labels[label]).second) << "stored twice: " << labels[label];
+    ++label;
+  }
+}
 
 class WorkerProtocolTest : public SchedulerTest {
  protected:
@@ -188,6 +270,34 @@ TEST_F(WorkerProtocolTest, FailsAfterMaxAttempts) {
       << failed.state_reason();
 }
 
+// Issue 14: a job whose attempts keep taking their worker down is failed after
+// --max-lost-leases (2) lost workers, not requeued until max_attempts (5 here).
+TEST_F(WorkerProtocolTest, JobThatLosesItsWorkerTwiceFails) {
+  ptune::v1::SubmitJobRequest request;
+  request.set_request_id("killer");
+  *request.mutable_spec() = TestSpec();
+  request.set_max_attempts(5);
+  ptune::v1::SubmitJobResponse response;
+  ASSERT_TRUE(client_->Submit(request, &response).ok());
+  const std::string id = response.job().id();
+  for (uint32_t attempt = 1; attempt <= 2; ++attempt) {
+    FakeWorker worker(server_->port(), "w" + std::to_string(attempt));
+    ASSERT_TRUE(worker.Connect());
+    auto assignment = worker.Expect(SchedulerMessage::kAssignment);
+    ASSERT_TRUE(assignment);
+    EXPECT_EQ(assignment->assignment().attempt(), attempt);
+    worker.Crash();
+    if (attempt == 1) {
+      client_->WaitFor(id, [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_QUEUED); });
+    }
+  }
+  Job failed =
+      client_->WaitFor(id, [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_FAILED); });
+  EXPECT_EQ(failed.attempt(), 2u);
+  EXPECT_NE(failed.state_reason().find("lost its worker 2 times"), std::string::npos)
+      << failed.state_reason();
+}
+
 TEST_F(WorkerProtocolTest, MatchesDevicesAndLabels) {
   ptune::v1::SubmitJobRequest request;
   request.set_request_id("gpu");
@@ -264,6 +374,85 @@ TEST_F(WorkerProtocolTest, RestartReconcilesRunningJobs) {
   client_->WaitFor(kept.id(),
                    [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
   EXPECT_EQ(WatchedSteps(kept.id()), (std::vector<uint64_t>{1, 2}));
+}
+
+// Issue 14 #1, with a checkpoint: killed at step 27 after a checkpoint at 20, and the
+// scheduler restarted meanwhile (the marks are rebuilt from the store). The new attempt
+// re-computes 21..27 (topology @25 again): none of it is stored twice.
+TEST_F(WorkerProtocolTest, ResumedAttemptAddsNothingBelowTheStreamedSteps) {
+  Job job = client_->MustSubmit("resume-dedup");
+  auto first = std::make_unique<FakeWorker>(server_->port(), "w1");
+  ASSERT_TRUE(first->Connect());
+  ASSERT_TRUE(first->Expect(SchedulerMessage::kAssignment));
+  std::vector<JobEvent> before = RunSteps(1, 27, 20);
+  first->Telemetry(job.id(), 1, 1, before);
+  ASSERT_TRUE(first->ExpectAck(job.id(), before.size()));
+  first->Checkpoint(job.id(), 1, 20, "CKPT");
+  ASSERT_TRUE(first->Expect(SchedulerMessage::kCheckpointAck));
+  first->Crash();
+  first.reset();
+  Start(TestOptions(dir_.path()));
+
+  FakeWorker second(server_->port(), "w2");
+  ASSERT_TRUE(second.Connect());
+  auto assignment = second.Expect(SchedulerMessage::kAssignment);
+  ASSERT_TRUE(assignment);
+  EXPECT_EQ(assignment->assignment().attempt(), 2u);
+  EXPECT_EQ(assignment->assignment().checkpoint_step(), 20u);
+  std::vector<JobEvent> after = RunSteps(21, 30, 30);
+  // The last step is evaluated on two splits: both belong to the stream.
+  after.push_back(EvalEvent(30, "test"));
+  second.Telemetry(job.id(), 2, 1, after);
+  ASSERT_TRUE(second.ExpectAck(job.id(), after.size()));
+  second.Finish(job.id(), 2, JobFinished::RESULT_SUCCEEDED, after.size());
+  client_->WaitFor(job.id(),
+                   [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+
+  std::vector<JobEvent> events;
+  ASSERT_TRUE(client_->Watch(job.id(), 0, &events).ok());
+  ExpectForwardOnly(events);
+  std::vector<std::string> expected = StepLabels(before);
+  for (const char* label : {"step@28", "step@29", "step@30", "topology@30", "validation@30",
+                            "checkpoint@30", "test@30"}) {
+    expected.push_back(label);
+  }
+  EXPECT_EQ(StepLabels(events), expected);
+  EXPECT_EQ(client_->MustGet(job.id()).step(), 30u);
+}
+
+// Issue 14 #1, without a checkpoint: killed at step 20, the new attempt starts over and
+// re-computes topology @5/@10/@15/@20 and eval @10/@20: dropped.
+TEST_F(WorkerProtocolTest, RestartedAttemptWithoutCheckpointRepeatsNothing) {
+  Job job = client_->MustSubmit("restart-dedup");
+  auto first = std::make_unique<FakeWorker>(server_->port(), "w1");
+  ASSERT_TRUE(first->Connect());
+  ASSERT_TRUE(first->Expect(SchedulerMessage::kAssignment));
+  std::vector<JobEvent> before = RunSteps(1, 20);
+  first->Telemetry(job.id(), 1, 1, before);
+  ASSERT_TRUE(first->ExpectAck(job.id(), before.size()));
+  first->Crash();
+
+  FakeWorker second(server_->port(), "w2");
+  ASSERT_TRUE(second.Connect());
+  auto assignment = second.Expect(SchedulerMessage::kAssignment);
+  ASSERT_TRUE(assignment);
+  EXPECT_EQ(assignment->assignment().attempt(), 2u);
+  EXPECT_TRUE(assignment->assignment().checkpoint().empty());
+  std::vector<JobEvent> after = RunSteps(1, 25);
+  second.Telemetry(job.id(), 2, 1, after);
+  ASSERT_TRUE(second.ExpectAck(job.id(), after.size()));
+
+  second.Finish(job.id(), 2, JobFinished::RESULT_SUCCEEDED, after.size());
+  client_->WaitFor(job.id(),
+                   [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+  std::vector<JobEvent> events;
+  ASSERT_TRUE(client_->Watch(job.id(), 0, &events).ok());
+  ExpectForwardOnly(events);
+  std::vector<std::string> expected = StepLabels(before);
+  for (const char* label : {"step@21", "step@22", "step@23", "step@24", "step@25", "topology@25"}) {
+    expected.push_back(label);
+  }
+  EXPECT_EQ(StepLabels(events), expected);
 }
 
 }  // namespace
