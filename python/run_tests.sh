@@ -25,6 +25,8 @@ if [ -z "$scheduler" ] || [ -z "$worker" ] || [ -z "$venv" ]; then
   exit 2
 fi
 
+# Absolute, since pytest runs from inside the venv.
+scheduler=$(realpath "$scheduler") worker=$(realpath "$worker") venv=$(realpath -m "$venv")
 rm -rf "$venv"
 "$python" -m venv --system-site-packages "$venv"
 "$venv/bin/pip" install --quiet --no-index --no-build-isolation --no-deps "$here"

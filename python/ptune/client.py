@@ -5,7 +5,7 @@ import os
 import time
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import (Callable, Dict, Iterable, Iterator, List, Mapping, Optional, TypeVar,
+from typing import (Callable, Iterable, Iterator, List, Mapping, Optional, TypeVar,
                     Union)
 
 import grpc
@@ -137,16 +137,17 @@ class Client:
         Raises:
             FailedPreconditionError: the job already finished.
         """
-        request = pb.CancelJobRequest(job_id=job_id, reason=reason)
-        try:
-            return self._call(self._stub.CancelJob, request)
-        except errors.FailedPreconditionError:
-            # A retry whose first attempt took effect finds the job being cancelled.
+        def already_cancelled(error: errors.PtuneError) -> Optional[pb.Job]:
+            # A retry whose first attempt took effect finds the job (being) cancelled.
+            if not isinstance(error, errors.FailedPreconditionError):
+                return None
             job = self.get(job_id)
-            if (job.state == events.JobState.CANCELLED
-                    or job.state_reason.startswith("cancelling")):
-                return job
-            raise
+            cancelled = (job.state == events.JobState.CANCELLED
+                         or job.state_reason.startswith("cancelling"))
+            return job if cancelled else None
+
+        request = pb.CancelJobRequest(job_id=job_id, reason=reason)
+        return self._call(self._stub.CancelJob, request, after_retry=already_cancelled)
 
     def workers(self) -> List[pb.WorkerInfo]:
         """The connected workers (non-admin tokens see them without their job ids)."""
@@ -330,15 +331,23 @@ class Client:
             return
         raise _StreamEndedEarly()
 
-    def _call(self, method: Callable[..., T], request: object) -> T:
-        """Runs a unary call, retrying UNAVAILABLE with backoff; maps errors."""
+    def _call(self, method: Callable[..., T], request: object,
+              after_retry: Optional[Callable[[errors.PtuneError], Optional[T]]] = None) -> T:
+        """Runs a unary call, retrying UNAVAILABLE with backoff; maps errors. When a
+        retry fails otherwise, `after_retry` may turn the error into a result (the first
+        attempt may have taken effect before its answer was lost)."""
         backoff = _INITIAL_BACKOFF_S
         for attempt in range(self._retries):
             try:
                 return method(request, timeout=self._timeout, metadata=self._metadata)
             except grpc.RpcError as e:
+                error = errors.from_rpc_error(e, self.target)
+                if attempt > 0 and after_retry is not None:
+                    result = after_retry(error)
+                    if result is not None:
+                        return result
                 if e.code() != grpc.StatusCode.UNAVAILABLE or attempt + 1 == self._retries:
-                    raise errors.from_rpc_error(e, self.target) from None
+                    raise error from None
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF_S)
         raise AssertionError("unreachable")

@@ -52,8 +52,7 @@ def test_progress_with_tqdm():
     for i in range(1, 5):
         bar.update(_step(i, i, 4))
     bar.close()
-    assert "4/4" in out.getvalue() and "loss=0.5000" not in out.getvalue()
-    assert "loss 0.5000" in out.getvalue()
+    assert "4/4" in out.getvalue() and "loss 0.5000" in out.getvalue()
 
 
 def test_progress_is_off_outside_notebooks():
