@@ -6,14 +6,15 @@
 // GPU, or a configurable number on CPU), and delivers the job's telemetry, checkpoints,
 // artifacts and result at least once.
 //
-// Jobs keep training while the scheduler is unreachable; their telemetry waits in a
-// bounded buffer per attempt (see telemetry_buffer.h), and after a reconnect the worker
-// re-registers with the jobs it still holds, re-sends unacknowledged telemetry, the
-// latest unacknowledged checkpoint, and the artifacts and result of jobs the scheduler
-// has not confirmed yet (confirmation = every event up to JobFinished.last_index acked).
+// Jobs keep training while the scheduler is unreachable; each attempt's outgoing
+// traffic waits in its JobAttempt (job_attempt.h: bounded telemetry, the latest
+// checkpoint, artifacts and result), and after a reconnect the worker re-registers with
+// the jobs it still holds and rewinds every attempt, so what the scheduler has not
+// acknowledged or confirmed is sent again. Slots are a SlotPool (slot_pool.h).
 //
 // Threads: Run() is the connection pump (the only writer of the stream); the stream's
-// reader thread handles scheduler messages; one thread per job.
+// reader thread handles scheduler messages; one thread per job. One mutex, mu_, guards
+// the jobs, their attempts, the slots and the outbox.
 
 #include <grpcpp/grpcpp.h>
 
