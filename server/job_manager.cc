@@ -6,8 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/job_state.h"
 #include "common/log.h"
+#include "common/spec_defaults.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/digest.h"
 
@@ -77,6 +79,14 @@ absl::Status JobManager::Restore() {
     // Rows written before fingerprints were stored hold the spec as submitted.
     if (entry->record.spec_fingerprint.empty()) {
       entry->record.spec_fingerprint = SpecFingerprint(job.spec());
+    }
+    // Rows stored before the scheduler applied defaults at submit hold the raw spec;
+    // workers run only effective specs. Idempotent for rows stored since.
+    if (!IsFinal(job.state())) ApplySpecDefaults(job.mutable_spec());
+    // Schema-1 rows kept a pending cancel's reason only inside the state reason.
+    if (entry->record.cancel_requested && entry->record.cancel_reason.empty()) {
+      entry->record.cancel_reason =
+          std::string(absl::StripPrefix(job.state_reason(), "cancelling: "));
     }
     if (job.state() == ptune::v1::JOB_STATE_QUEUED) {
       queue_.Push({job.id(), job.tenant(), job.priority(), entry->record.order});

@@ -28,15 +28,25 @@ absl::Status Parse(std::vector<std::string> args, SchedulerOptions* options) {
 TEST(SchedulerConfig, FlagsAndConfigFile) {
   TempDir dir;
   const std::string config = dir.path() + "/scheduler.toml";
-  std::ofstream(config) << "lease-timeout = \"750ms\"\nmax-attempts = 5\nstore = \"a.db\"\n";
+  std::ofstream(config) << "lease-timeout = \"750ms\"\nmax-attempts = 5\nstore = \"a.db\"\n"
+                        << "max-lost-leases = 4\n";
   SchedulerOptions options;
   ASSERT_TRUE(
       Parse({"--config", config, "--store", "b.db", "--max-running-per-tenant", "2"}, &options)
           .ok());
   EXPECT_EQ(options.manager.lease_timeout, std::chrono::milliseconds(750));
   EXPECT_EQ(options.manager.default_max_attempts, 5u);
+  EXPECT_EQ(options.manager.max_lost_leases, 4u);
   EXPECT_EQ(options.store_path, "b.db");  // the flag overrides the file
   EXPECT_EQ(options.manager.queue.max_running_per_tenant, 2u);
+}
+
+TEST(SchedulerConfig, LostLeaseLimitDefaultsToTwoAndZeroMeansNone) {
+  SchedulerOptions options;
+  ASSERT_TRUE(Parse({}, &options).ok());
+  EXPECT_EQ(options.manager.max_lost_leases, 2u);
+  ASSERT_TRUE(Parse({"--max-lost-leases", "0"}, &options).ok());
+  EXPECT_EQ(options.manager.max_lost_leases, 0u);
 }
 
 TEST(SchedulerConfig, BadValuesNameTheFlag) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "server/store/sqlite_job_store.h"
 #include "tests/server/test_harness.h"
 
@@ -45,6 +46,9 @@ TEST(SqliteJobStore, WritesSurviveReopen) {
     record.acked_index = 7;
     record.last_step = 5;
     record.cancel_requested = true;
+    record.cancel_reason = "stop: now";
+    record.spec_fingerprint = "f00d";
+    record.lost_leases = 1;
     batch.jobs.push_back(record);
     for (uint64_t seq = 1; seq <= 3; ++seq) batch.events.push_back(Event("job-1", seq));
     batch.blobs.push_back({"job-1", kCheckpointBlob, 5, "abc", "CKPT"});
@@ -58,6 +62,9 @@ TEST(SqliteJobStore, WritesSurviveReopen) {
   EXPECT_EQ((*jobs)[0].acked_index, 7u);
   EXPECT_EQ((*jobs)[0].last_step, 5u);
   EXPECT_TRUE((*jobs)[0].cancel_requested);
+  EXPECT_EQ((*jobs)[0].cancel_reason, "stop: now");
+  EXPECT_EQ((*jobs)[0].spec_fingerprint, "f00d");
+  EXPECT_EQ((*jobs)[0].lost_leases, 1u);
   auto events = store->ReadEvents("job-1", 1, 10);
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 2u);
@@ -92,6 +99,41 @@ TEST(SqliteJobStore, RequestIdIsUniquePerTenantAndAFailedBatchWritesNothing) {
   same_id.job.set_request_id("r-1");
   other_tenant.jobs.push_back(same_id);
   EXPECT_TRUE(store->CommitSync(std::move(other_tenant)).ok());
+}
+
+// A store written by the first schema (before cancel_reason, spec_fingerprint and
+// lost_leases) is migrated in place and its jobs load with those fields empty.
+TEST(SqliteJobStore, MigratesASchemaOneStore) {
+  TempDir dir;
+  const std::string path = dir.path() + "/v1.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ptune::v1::Job job = Record(1).job;
+  const std::string sql =
+      "CREATE TABLE jobs (id TEXT PRIMARY KEY, ord INTEGER NOT NULL UNIQUE, tenant TEXT NOT "
+      "NULL, request_id TEXT NOT NULL, state INTEGER NOT NULL, acked_index INTEGER NOT NULL, "
+      "last_step INTEGER NOT NULL, cancel_requested INTEGER NOT NULL, job BLOB NOT NULL);"
+      "CREATE UNIQUE INDEX jobs_request ON jobs (tenant, request_id);"
+      "CREATE TABLE events (job_id TEXT NOT NULL, seq INTEGER NOT NULL, event BLOB NOT NULL, "
+      "PRIMARY KEY (job_id, seq)) WITHOUT ROWID;"
+      "CREATE TABLE blobs (job_id TEXT NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL, "
+      "sha256 TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (job_id, name));"
+      "CREATE TABLE workers (id TEXT PRIMARY KEY, info BLOB NOT NULL);"
+      "INSERT INTO jobs VALUES ('job-1', 1, 't', 'r-1', 1, 0, 3, 1, x'" +
+      absl::BytesToHexString(job.SerializeAsString()) + "');PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Open(path);
+  ASSERT_NE(store, nullptr);
+  auto jobs = store->LoadJobs();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].job.id(), "job-1");
+  EXPECT_EQ((*jobs)[0].last_step, 3u);
+  EXPECT_TRUE((*jobs)[0].cancel_requested);
+  EXPECT_EQ((*jobs)[0].cancel_reason, "");
+  EXPECT_EQ((*jobs)[0].spec_fingerprint, "");
+  EXPECT_EQ((*jobs)[0].lost_leases, 0u);
 }
 
 TEST(SqliteJobStore, RefusesANewerSchema) {
