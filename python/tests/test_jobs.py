@@ -52,6 +52,11 @@ def test_watch_yields_every_event_once_in_order_as_typed_events(client, finished
     assert rest == seqs[-2:]
 
 
+def test_watch_shows_progress_when_asked(client, finished, capsys):
+    list(client.watch(finished.id, progress=True))
+    assert "6/6" in capsys.readouterr().err
+
+
 def test_watch_stopped_early_leaves_nothing_open(client, finished):
     stream = client.watch(finished.id)
     first = next(stream)
