@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/spec_defaults.h"
 #include "worker/agent/engine_runner.h"
 #include "worker/engine/backbones/backbone_cache.h"
 
@@ -69,6 +70,8 @@ class EngineSetup : public ::testing::Test {
     spec.mutable_train()->set_eval_every(1000);
     spec.mutable_train()->set_checkpoint_every(1000);
     spec.mutable_topology()->set_every(0);
+    // What the scheduler dispatches: the effective spec, decided at submit.
+    ApplySpecDefaults(&spec);
     return spec;
   }
 
@@ -124,6 +127,7 @@ TEST_F(EngineSetup, AJobOverTheWorkersMemoryLimitFailsNamingTheLimitBeforeAlloca
   options.memory_limit_bytes = 1ull << 30;
   v1::JobSpec spec = ManyLabelSpec(20);
   spec.mutable_train()->set_steps(2);
+  spec.mutable_train()->set_eval_every(2);
   auto fits = runner.Run(spec, options);
   ASSERT_TRUE(fits.ok()) << fits.status();
   EXPECT_EQ(fits->last_step, 2u);
