@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "worker/engine/hf/generate.h"
 #include "worker/engine/hf/load.h"
+#include "worker/engine/tokenizers/hf_tokenizer.h"
 
 namespace ptune::engine::hf {
 namespace {
@@ -37,6 +38,12 @@ TEST(Stories260kTest, GreedyFromBosReproducesTheDocumentedSample) {
   absl::StatusOr<std::vector<int64_t>> ids = Generate(*model, {}, torch::Tensor(), options);
   ASSERT_TRUE(ids.ok()) << ids.status();
   EXPECT_EQ(*ids, golden["ids"].get<std::vector<int64_t>>());
+  // The text through the model's own tokenizer.json, as HF tokenizers decodes it.
+  absl::StatusOr<std::unique_ptr<HfTokenizer>> tokenizer =
+      HfTokenizer::Load(std::string(PTUNE_STORIES260K) + "/tokenizer.json");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  EXPECT_EQ((*tokenizer)->Decode(*ids, /*skip_special_tokens=*/true),
+            golden["text"].get<std::string>());
 }
 
 TEST(Stories260kTest, SamplingIsReproduciblePerSeedAndASoftPromptChangesTheOutput) {
