@@ -108,7 +108,29 @@ class WorkerProtocolTest : public SchedulerTest {
     }
     return steps;
   }
+
+  // Sends `events` as the whole telemetry of `attempt`, finishes it, and returns the
+  // job's stream from the start once SUCCEEDED, checked to go forward only.
+  std::vector<JobEvent> FinishAndWatch(FakeWorker& worker, const std::string& job_id,
+                                       uint32_t attempt, const std::vector<JobEvent>& events) {
+    worker.Telemetry(job_id, attempt, 1, events);
+    EXPECT_TRUE(worker.ExpectAck(job_id, events.size()));
+    worker.Finish(job_id, attempt, JobFinished::RESULT_SUCCEEDED, events.size());
+    client_->WaitFor(job_id,
+                     [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+    std::vector<JobEvent> stream;
+    EXPECT_TRUE(client_->Watch(job_id, 0, &stream).ok());
+    ExpectForwardOnly(stream);
+    return stream;
+  }
 };
+
+// `labels` after `first`.
+std::vector<std::string> Concat(std::vector<std::string> first,
+                                const std::vector<std::string>& labels) {
+  first.insert(first.end(), labels.begin(), labels.end());
+  return first;
+}
 
 TEST_F(WorkerProtocolTest, RunsAJobToSuccessWithTelemetryAndArtifacts) {
   Job job = client_->MustSubmit("ok");
@@ -402,21 +424,10 @@ TEST_F(WorkerProtocolTest, ResumedAttemptAddsNothingBelowTheStreamedSteps) {
   std::vector<JobEvent> after = RunSteps(21, 30, 30);
   // The last step is evaluated on two splits: both belong to the stream.
   after.push_back(EvalEvent(30, "test"));
-  second.Telemetry(job.id(), 2, 1, after);
-  ASSERT_TRUE(second.ExpectAck(job.id(), after.size()));
-  second.Finish(job.id(), 2, JobFinished::RESULT_SUCCEEDED, after.size());
-  client_->WaitFor(job.id(),
-                   [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
-
-  std::vector<JobEvent> events;
-  ASSERT_TRUE(client_->Watch(job.id(), 0, &events).ok());
-  ExpectForwardOnly(events);
-  std::vector<std::string> expected = StepLabels(before);
-  for (const char* label : {"step@28", "step@29", "step@30", "topology@30", "validation@30",
-                            "checkpoint@30", "test@30"}) {
-    expected.push_back(label);
-  }
-  EXPECT_EQ(StepLabels(events), expected);
+  std::vector<JobEvent> events = FinishAndWatch(second, job.id(), 2, after);
+  EXPECT_EQ(StepLabels(events),
+            Concat(StepLabels(before), {"step@28", "step@29", "step@30", "topology@30",
+                                        "validation@30", "checkpoint@30", "test@30"}));
   EXPECT_EQ(client_->MustGet(job.id()).step(), 30u);
 }
 
@@ -438,21 +449,9 @@ TEST_F(WorkerProtocolTest, RestartedAttemptWithoutCheckpointRepeatsNothing) {
   ASSERT_TRUE(assignment);
   EXPECT_EQ(assignment->assignment().attempt(), 2u);
   EXPECT_TRUE(assignment->assignment().checkpoint().empty());
-  std::vector<JobEvent> after = RunSteps(1, 25);
-  second.Telemetry(job.id(), 2, 1, after);
-  ASSERT_TRUE(second.ExpectAck(job.id(), after.size()));
-
-  second.Finish(job.id(), 2, JobFinished::RESULT_SUCCEEDED, after.size());
-  client_->WaitFor(job.id(),
-                   [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
-  std::vector<JobEvent> events;
-  ASSERT_TRUE(client_->Watch(job.id(), 0, &events).ok());
-  ExpectForwardOnly(events);
-  std::vector<std::string> expected = StepLabels(before);
-  for (const char* label : {"step@21", "step@22", "step@23", "step@24", "step@25", "topology@25"}) {
-    expected.push_back(label);
-  }
-  EXPECT_EQ(StepLabels(events), expected);
+  std::vector<JobEvent> events = FinishAndWatch(second, job.id(), 2, RunSteps(1, 25));
+  EXPECT_EQ(StepLabels(events), Concat(StepLabels(before), {"step@21", "step@22", "step@23",
+                                                            "step@24", "step@25", "topology@25"}));
 }
 
 }  // namespace
