@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "worker/engine/hf/load.h"
@@ -121,6 +123,29 @@ TEST_P(HfParityTest, SoftPromptLossAndGradientMatchTransformers) {
   const torch::Tensor all = torch::ones({1}, torch::kBool);
   ExpectClose("prompt_loss", loss.reshape({1}), Expected("prompt_loss"), all);
   ExpectClose("prompt_grad", prompt.grad(), Expected("prompt_grad"), all);
+}
+
+// A loaded model is read-only: threads sharing one instance get what one thread gets.
+TEST(HfModelThreadsTest, OneInstanceServesSeveralThreads) {
+  absl::StatusOr<std::shared_ptr<HfModel>> m =
+      LoadHfModel(std::string(PTUNE_HF_FIXTURES) + "/gemma_mqa_head_dim");
+  ASSERT_TRUE(m.ok()) << m.status();
+  HfModel& model = **m;
+  const torch::Tensor ids = torch::tensor({{3, 9, 27, 4, 5}});
+  auto run = [&] {
+    torch::NoGradGuard no_grad;
+    return model.Forward({model.EmbedTokens(ids), torch::ones({1, 5}), {}, {}});
+  };
+  const torch::Tensor reference = run();
+  std::vector<torch::Tensor> results(4);
+  std::vector<std::thread> threads;
+  for (torch::Tensor& r : results) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) r = run();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const torch::Tensor& r : results) EXPECT_TRUE(torch::equal(r, reference));
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, HfParityTest,
