@@ -10,6 +10,7 @@ bytes.
 
   python3 scripts/tokenizer-oracle/make_fixtures.py tests/engine/tokenizers/fixtures
 """
+import base64
 import collections
 import json
 import math
@@ -254,10 +255,69 @@ def unigram_byte_fallback():
     return base
 
 
+def darts_charsmap(rules):
+    """A SentencePiece precompiled charsmap for `rules` {source: replacement}: a
+    darts-clone double array (u32 units, XOR-addressed children, a label-0 leaf holding the
+    replacement's offset) after its byte size, then the NUL-terminated replacements."""
+    blob = b""
+    offsets = {}
+    for source, target in sorted(rules.items()):
+        offsets[source] = len(blob)
+        blob += target.encode("utf-8") + b"\0"
+    trie = {}
+    for source in rules:
+        node = trie
+        for byte in source.encode("utf-8"):
+            node = node.setdefault(byte, {})
+        node[None] = offsets[source]
+    units = {}
+    bases = set()  # distinct per node, or a lookup could walk into another node's children
+
+    def place(node, pos, label):
+        labels = [0 if k is None else k for k in node]
+        base = 1
+        while (base in bases or base == pos or
+               any((base ^ c) in units or (base ^ c) == pos for c in labels)):
+            base += 1
+        bases.add(base)
+        offset = pos ^ base
+        assert offset < (1 << 21)
+        units[pos] = (offset << 10) | ((1 << 8) if None in node else 0) | label
+        for key in node:
+            units[base ^ (0 if key is None else key)] = None  # reserve
+        for key, child in node.items():
+            if key is None:
+                units[base] = child | (1 << 31)
+            else:
+                place(child, base ^ key, key)
+
+    units[0] = None
+    place(trie, 0, 0)
+    # Every base ^ byte must be inside the array (HF's reader does not bounds-check).
+    size = ((max(max(units), max(bases)) | 0xFF) + 1)
+    array = b"".join(((units.get(i) or 0)).to_bytes(4, "little") for i in range(size))
+    return base64.b64encode(len(array).to_bytes(4, "little") + array + blob).decode()
+
+
+def unigram_precompiled():
+    """T5's real normalizer shape: a Precompiled charsmap (hand-built rules: ligatures,
+    full-width letters, odd spaces, a composed accent, and "Å" whose match replaces the
+    whole grapheme "Å\u0301") followed by the space-run Replace."""
+    base = unigram_t5_like()
+    rules = {"\ufb01": "fi", "\uff46": "f", "\uff55": "u", "\uff4c": "l", "\u00a0": " ",
+             "\u3000": " ", "\u2003": " ", "\t": " ", "e\u0301": "\u00e9", "\u2460": "1",
+             "\u00c5": "a", "ab": "AB"}
+    base["normalizer"] = {"type": "Sequence", "normalizers": [
+        {"type": "Precompiled", "precompiled_charsmap": darts_charsmap(rules)},
+        {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}
+    return base
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, build in [("unigram_t5_like", unigram_t5_like),
+                        ("unigram_precompiled", unigram_precompiled),
                         ("unigram_byte_fallback", unigram_byte_fallback),
                         ("bpe_sentencepiece", sentencepiece_bpe),
                         ("bpe_llama3_like", llama3_like),

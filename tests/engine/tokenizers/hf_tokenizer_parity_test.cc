@@ -46,14 +46,16 @@ struct ParityFile {
 std::vector<ParityFile> Files() {
   const std::string dir = PTUNE_TOKENIZER_TEST_DIR;
   std::vector<ParityFile> files;
-  for (const char* name : {"unigram_t5_like", "unigram_byte_fallback", "bpe_sentencepiece",
-                           "bpe_llama3_like", "bpe_gpt2_like"}) {
+  for (const char* name : {"unigram_t5_like", "unigram_precompiled", "unigram_byte_fallback",
+                           "bpe_sentencepiece", "bpe_llama3_like", "bpe_gpt2_like"}) {
     files.push_back({name, dir + "/fixtures/" + name + ".json"});
   }
   files.push_back({"stories260k", PTUNE_STORIES260K_TOKENIZER});
   files.push_back({"qwen3", Qwen3Path()});
   return files;
 }
+
+void PrintTo(const ParityFile& file, std::ostream* out) { *out << file.name; }
 
 class HfTokenizerParity : public ::testing::TestWithParam<ParityFile> {};
 

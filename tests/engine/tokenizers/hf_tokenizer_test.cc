@@ -123,8 +123,8 @@ TEST(HfTokenizerErrors, NoFieldValueCrashes) {
   const std::vector<Json> replacements = {
       nullptr, -1, 1.5, "x", Json::array(), Json::object(), true, Json::array({1, "y"})};
   int loads = 0;
-  for (const char* name : {"unigram_t5_like", "unigram_byte_fallback", "bpe_sentencepiece",
-                           "bpe_llama3_like", "bpe_gpt2_like"}) {
+  for (const char* name : {"unigram_t5_like", "unigram_precompiled", "unigram_byte_fallback",
+                           "bpe_sentencepiece", "bpe_llama3_like", "bpe_gpt2_like"}) {
     const Json original = Fixture(name);
     // Paths of every value outside the big vocab/merges tables (their entries share a
     // shape; a few of them are covered by NameTheField).

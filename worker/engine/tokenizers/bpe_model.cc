@@ -123,8 +123,12 @@ std::vector<BpeModel::Symbol> BpeModel::InitialSymbols(std::string_view piece) c
     const auto index = static_cast<int32_t>(symbols.size());
     symbols.push_back({id, index - 1, index + 1, bytes});
   };
-  // A pending unknown run: (id, bytes), flushed when a known character follows.
-  std::optional<std::pair<int32_t, size_t>> unknown;
+  // Bytes of the pending unknown run (0: none), flushed when a known character follows.
+  size_t unknown_bytes = 0;
+  const auto flush_unknown = [&] {
+    if (unknown_bytes > 0) add(static_cast<int32_t>(*unk_id_), unknown_bytes);
+    unknown_bytes = 0;
+  };
   for (size_t at = 0; at < piece.size();) {
     const size_t length = CodePointLength(piece, at);
     std::string text(piece.substr(at, length));
@@ -132,8 +136,7 @@ std::vector<BpeModel::Symbol> BpeModel::InitialSymbols(std::string_view piece) c
     if (at + length == piece.size()) text += end_of_word_suffix_;
     at += length;
     if (const auto it = vocab_.find(text); it != vocab_.end()) {
-      if (unknown) add(unknown->first, unknown->second);
-      unknown.reset();
+      flush_unknown();
       add(it->second, length);
       continue;
     }
@@ -144,14 +147,10 @@ std::vector<BpeModel::Symbol> BpeModel::InitialSymbols(std::string_view piece) c
       }
     }
     if (!unk_id_) continue;  // no unk token: HF drops the character
-    if (unknown && fuse_unk_) {
-      unknown->second += length;
-    } else {
-      if (unknown) add(unknown->first, unknown->second);
-      unknown = std::make_pair(static_cast<int32_t>(*unk_id_), length);
-    }
+    if (!fuse_unk_) flush_unknown();
+    unknown_bytes += length;
   }
-  if (unknown) add(unknown->first, unknown->second);
+  flush_unknown();
   if (!symbols.empty()) symbols.back().next = -1;
   return symbols;
 }
