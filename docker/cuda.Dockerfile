@@ -80,6 +80,7 @@ EXPOSE 9465
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["ptune-healthcheck", "9465", "ptune_worker_connected"]
-ENTRYPOINT ["ptune-worker", "--work-dir", "/var/lib/ptune-worker", \
-            "--metrics-listen", "0.0.0.0:9465"]
-CMD ["--scheduler", "scheduler:50051"]
+# Defaults only: compose's command and the Kubernetes args replace all of CMD.
+ENTRYPOINT ["ptune-worker"]
+CMD ["--work-dir", "/var/lib/ptune-worker", "--metrics-listen", "0.0.0.0:9465", \
+     "--scheduler", "scheduler:50051"]

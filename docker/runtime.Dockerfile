@@ -31,8 +31,10 @@ EXPOSE 50051 9464
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["ptune-healthcheck", "9464", "ptune_jobs_submitted_total", "50051"]
-ENTRYPOINT ["ptune-scheduler", "--listen", "0.0.0.0:50051", \
-            "--store", "/var/lib/ptune/ptune.db", "--metrics-listen", "0.0.0.0:9464"]
+# Defaults only: compose's command and the Kubernetes args replace all of CMD.
+ENTRYPOINT ["ptune-scheduler"]
+CMD ["--listen", "0.0.0.0:50051", "--store", "/var/lib/ptune/ptune.db", \
+     "--metrics-listen", "0.0.0.0:9464"]
 
 # --- CPU worker ------------------------------------------------------------------------
 FROM runtime AS worker
@@ -54,6 +56,7 @@ EXPOSE 9465
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["ptune-healthcheck", "9465", "ptune_worker_connected"]
-ENTRYPOINT ["ptune-worker", "--work-dir", "/var/lib/ptune-worker", \
-            "--metrics-listen", "0.0.0.0:9465"]
-CMD ["--scheduler", "scheduler:50051"]
+# Defaults only: compose's command and the Kubernetes args replace all of CMD.
+ENTRYPOINT ["ptune-worker"]
+CMD ["--work-dir", "/var/lib/ptune-worker", "--metrics-listen", "0.0.0.0:9465", \
+     "--scheduler", "scheduler:50051"]

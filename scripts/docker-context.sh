@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packages built binaries into a Docker build context for docker/runtime.Dockerfile:
-#   CONTEXT/bin/            ptune-scheduler, ptune-worker, ptune-train, ptunectl (not
-#                           stripped: the symbols make crash reports readable)
+#   CONTEXT/bin/            ptune-scheduler, ptune-worker, ptune-train, ptunectl without
+#                           debug info (RelWithDebInfo's is ~75% of their size) but with
+#                           their symbols, so backtraces stay readable
 #   CONTEXT/*.packages      the Debian packages the binaries' shared libraries come from
 #                           (scripts/docker-runtime-packages.sh: ldd + dpkg -S, so an image
 #                           gets the runtime side of what the build linked, no -dev)
@@ -32,7 +33,7 @@ done
 rm -rf "$context"
 mkdir -p "$context/bin" "$context/cache/models" "$context/cache/data"
 for name in "${!binaries[@]}"; do
-  cp "$build/${binaries[$name]}" "$context/bin/$name"
+  objcopy --strip-debug "$build/${binaries[$name]}" "$context/bin/$name"
 done
 b=$context/bin
 "$root/scripts/docker-runtime-packages.sh" "$b/ptune-scheduler" "$b/ptunectl" >"$context/scheduler.packages"

@@ -13,23 +13,38 @@ set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 BINARY..." >&2; exit 2; }
 IFS=: read -r -a unpackaged <<<"${PTUNE_UNPACKAGED_LIBS:-}"
 
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+for binary in "$@"; do
+  ldd "$binary" >>"$scratch/ldd" ||
+    { echo "docker-runtime-packages: $binary: not a dynamic executable (or ldd failed)" >&2; exit 1; }
+done
 host_libs=" ${PTUNE_HOST_LIBS:-} "
-if ldd "$@" | awk '/not found/ {print $1}' | sort -u |
+if awk '/not found/ {print $1}' "$scratch/ldd" | sort -u |
   while read -r missing; do [[ $host_libs == *" $missing "* ]] || echo "$missing"; done |
   grep .; then
   echo "docker-runtime-packages: unresolved libraries (above)" >&2
   exit 1
 fi
-ldd "$@" | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
+# lib, its real file, and that file without /usr (dpkg may know a merged-/usr file under
+# /lib or /usr/lib; alternatives such as libblas.so.3 -> OpenBLAS resolve to the file a
+# package owns): the first of the three that a package lists is the answer.
+candidates=$scratch/candidates
+awk '/=> \// {print $3}' "$scratch/ldd" | sort -u | while read -r lib; do
   real=$(realpath "$lib")
   for dir in "${unpackaged[@]}"; do
     [ -n "$dir" ] && [[ $real == "$dir"/* || $lib == "$dir"/* ]] && continue 2
   done
-  # Alternatives (libblas.so.3 -> OpenBLAS) resolve to the file a package owns; with
-  # merged /usr, dpkg may know that file under /lib or under /usr/lib.
+  echo "$lib $real ${real#/usr}"
+done >"$candidates"
+# One pass over dpkg's file lists instead of a dpkg -S per library (seconds, not minutes).
+owners=$(tr ' ' '\n' <"$candidates" | sort -u |
+  grep -F -x -H -f - /var/lib/dpkg/info/*.list 2>/dev/null |
+  sed -E 's|^/var/lib/dpkg/info/([^:]+)(:[a-z0-9]+)?\.list:|\1 |') || true
+while read -r lib real stripped; do
   owner=""
-  for candidate in "$lib" "$real" "${real#/usr}"; do
-    owner=$(dpkg -S "$candidate" 2>/dev/null | head -n 1 | cut -d: -f1) || true
+  for candidate in "$lib" "$real" "$stripped"; do
+    owner=$(awk -v f="$candidate" '$2 == f {print $1; exit}' <<<"$owners")
     [ -n "$owner" ] && break
   done
   if [ -z "$owner" ]; then
@@ -37,4 +52,4 @@ ldd "$@" | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
     exit 1
   fi
   echo "$owner"
-done | sort -u
+done <"$candidates" | sort -u

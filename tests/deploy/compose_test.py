@@ -196,7 +196,11 @@ class Stack:
         if watch.returncode != 0 or got.get("state") != "JOB_STATE_SUCCEEDED":
             raise Failure(f"job {job}: watch exited {watch.returncode}, state "
                           f"{got.get('state')}:\n{watch.stdout[-2000:]}{watch.stderr[-2000:]}")
-        return job, got.get("workerId", "")
+        # The job's worker_id is cleared once it is final; the watch names the worker.
+        ran_on = re.findall(r"-> SUCCEEDED on (\S+)", watch.stdout)
+        if not ran_on or ran_on[-1] not in ("compose-worker-1", "compose-worker-2"):
+            raise Failure(f"job {job}: no 'SUCCEEDED on compose-worker-N' in the watch")
+        return job, ran_on[-1]
 
     def check_prometheus(self, worker):
         def one(query):

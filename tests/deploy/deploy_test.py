@@ -176,37 +176,55 @@ class DeployFilesTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
 
 
+def image_command(dockerfile, stage):
+    """(ENTRYPOINT, CMD) lists of a Dockerfile stage (JSON form)."""
+    instructions = dockerfile_stages(os.path.join(ROOT, "docker", dockerfile))[stage]
+    return (json.loads(instructions["ENTRYPOINT"][-1]),
+            json.loads(instructions.get("CMD", ["[]"])[-1]))
+
+
+IMAGES = {"ptune-scheduler": ("runtime.Dockerfile", "scheduler"),
+          "ptune-worker": ("runtime.Dockerfile", "worker"),
+          "ptune-worker-cuda": ("cuda.Dockerfile", "worker-cuda")}
+
+
+def effective_argvs():
+    """(where, binary, argv) of every way the images are run: the image's ENTRYPOINT with
+    its CMD, compose's command or the Kubernetes args in place of CMD (what Docker and
+    the kubelet do)."""
+    for image, (dockerfile, stage) in IMAGES.items():
+        entrypoint, cmd = image_command(dockerfile, stage)
+        yield f"docker/{dockerfile} {stage}", entrypoint[0], entrypoint[1:] + cmd
+    for name, service in compose_services().items():
+        image = service["image"].split(":")[0]
+        if image in IMAGES:
+            entrypoint, cmd = image_command(*IMAGES[image])
+            if "entrypoint" in service:
+                entrypoint = as_words(service["entrypoint"])
+            command = as_words(service["command"]) if "command" in service else cmd
+            yield f"compose service {name}", entrypoint[0], entrypoint[1:] + command
+    for overlay in OVERLAYS:
+        for binary in ("ptune-scheduler", "ptune-worker"):
+            for _, container in containers_of(rendered(overlay), binary):
+                entrypoint, cmd = image_command(*IMAGES[container["image"].split(":")[0]])
+                yield (f"overlay {overlay}", entrypoint[0],
+                       entrypoint[1:] + container.get("args", cmd))
+
+
 class DeployFlagsTest(unittest.TestCase):
-    def check_flags(self, binary, words, where):
-        unknown = flags_of(words) - help_flags(BINARIES[binary])
-        self.assertFalse(unknown, f"{where} passes flags {binary} does not have: {unknown}")
-
-    def test_dockerfile_commands_use_existing_flags(self):
-        for name, stage in (("runtime.Dockerfile", "scheduler"), ("runtime.Dockerfile", "worker"),
-                            ("cuda.Dockerfile", "worker-cuda")):
-            instructions = dockerfile_stages(os.path.join(ROOT, "docker", name))[stage]
-            entrypoint = json.loads(instructions["ENTRYPOINT"][-1])
-            cmd = json.loads(instructions.get("CMD", ["[]"])[-1])
-            binary = "ptune-scheduler" if stage == "scheduler" else "ptune-worker"
-            self.assertEqual(entrypoint[0], binary)
-            self.check_flags(binary, entrypoint[1:] + cmd, f"docker/{name} stage {stage}")
-
-    def test_compose_commands_use_existing_flags(self):
-        for name, service in compose_services().items():
-            image = service["image"].split(":")[0]
-            if image not in ("ptune-scheduler", "ptune-worker"):
-                continue
-            words = as_words(service.get("entrypoint"))[1:] + as_words(service.get("command"))
-            self.check_flags(image, words, f"compose service {name}")
-
-    def test_kubernetes_args_use_existing_flags(self):
-        for overlay in OVERLAYS:
-            objects = rendered(overlay)
-            for binary in ("ptune-scheduler", "ptune-worker"):
-                pairs = list(containers_of(objects, binary))
-                self.assertEqual(len(pairs), 1, f"overlay {overlay}: one {binary} Deployment")
-                for _, container in pairs:
-                    self.check_flags(binary, container["args"], f"overlay {overlay}")
+    def test_every_way_of_running_the_images_passes_existing_flags_once(self):
+        checked = set()
+        for where, binary, argv in effective_argvs():
+            with self.subTest(where=where):
+                self.assertIn(binary, BINARIES)
+                flags = [w.split("=", 1)[0] for w in argv if w.startswith("--")]
+                unknown = set(flags) - help_flags(BINARIES[binary])
+                self.assertFalse(unknown, f"{where} passes flags {binary} does not have")
+                repeated = {f for f in flags if flags.count(f) > 1 and f != "--labels"}
+                self.assertFalse(repeated, f"{where} passes {repeated} twice: {argv}")
+                checked.add(where.split()[0])
+        self.assertEqual(checked, {"docker/runtime.Dockerfile", "docker/cuda.Dockerfile",
+                                   "compose", "overlay"})
 
 
 class DockerfileTest(unittest.TestCase):
