@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "common/job_state.h"
 #include "server/auth_adapter.h"
 #include "server/grpc_status.h"
 #include "server/watch_reactor.h"
@@ -139,11 +140,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::StartWatch(
   }
   absl::StatusOr<ptune::v1::Job> job = manager_->Get(principal->caller, request.job_id());
   if (!job.ok()) return new Failed(job.status());
-  const bool final = job->state() == ptune::v1::JOB_STATE_SUCCEEDED ||
-                     job->state() == ptune::v1::JOB_STATE_FAILED ||
-                     job->state() == ptune::v1::JOB_STATE_CANCELLED;
   return new WatchReactor(store_, hub_, metrics_, job->id(), request.after_seq(),
-                          final && request.after_seq() >= job->last_seq(), batched);
+                          IsFinal(job->state()) && request.after_seq() >= job->last_seq(), batched);
 }
 
 grpc::ServerWriteReactor<ArtifactChunk>* JobServiceImpl::GetArtifact(

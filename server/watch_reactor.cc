@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/job_state.h"
 #include "server/grpc_status.h"
 
 namespace ptune::server {
@@ -12,10 +13,7 @@ namespace {
 constexpr size_t kStorePage = 512;
 
 bool IsFinalChange(const ptune::v1::JobEvent& event) {
-  if (!event.has_state()) return false;
-  const auto to = event.state().to();
-  return to == ptune::v1::JOB_STATE_SUCCEEDED || to == ptune::v1::JOB_STATE_FAILED ||
-         to == ptune::v1::JOB_STATE_CANCELLED;
+  return event.has_state() && IsFinal(event.state().to());
 }
 
 }  // namespace
