@@ -1,9 +1,14 @@
 #include "common/spec_defaults.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace ptune {
 namespace {
@@ -105,6 +110,23 @@ void ApplySpecDefaults(v1::JobSpec* spec) {
   if (spec->resources().device() == v1::DEVICE_KIND_UNSPECIFIED) {
     spec->mutable_resources()->set_device(v1::DEVICE_KIND_AUTO);
   }
+}
+
+absl::Status CheckDefaultsApplied(const v1::JobSpec& spec) {
+  v1::JobSpec defaulted = spec;
+  ApplySpecDefaults(&defaulted);
+  std::string report;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&report);
+  if (differencer.Compare(spec, defaulted)) return absl::OkStatus();
+  constexpr size_t kShown = 3;
+  std::vector<std::string> lines = absl::StrSplit(report, '\n', absl::SkipEmpty());
+  const size_t more = lines.size() > kShown ? lines.size() - kShown : 0;
+  if (more > 0) lines.resize(kShown);
+  return absl::FailedPreconditionError(absl::StrCat(
+      "spec: defaults were not applied (", absl::StrJoin(lines, "; "),
+      more > 0 ? absl::StrCat("; and ", more, " more") : "",
+      "); the scheduler applies them at submit: run a ptune-scheduler of this version or newer"));
 }
 
 }  // namespace ptune

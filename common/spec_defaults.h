@@ -1,6 +1,7 @@
 #ifndef PTUNE_COMMON_SPEC_DEFAULTS_H_
 #define PTUNE_COMMON_SPEC_DEFAULTS_H_
 
+#include "absl/status/status.h"
 #include "ptune/v1/spec.pb.h"
 
 namespace ptune {
@@ -19,6 +20,13 @@ namespace ptune {
 // embedding table's std). Values the user set are never changed, even invalid ones
 // (ValidateJobSpec reports those). Idempotent.
 void ApplySpecDefaults(ptune::v1::JobSpec* spec);
+
+// OK when `spec` is effective: ApplySpecDefaults would change nothing. Otherwise
+// FAILED_PRECONDITION naming the first fields that would change. The scheduler applies
+// the defaults once, at submit, and workers run exactly what it stored; a worker checks
+// this instead of defaulting again, so a spec is never run with different defaults than
+// the ones the scheduler showed.
+absl::Status CheckDefaultsApplied(const ptune::v1::JobSpec& spec);
 
 }  // namespace ptune
 

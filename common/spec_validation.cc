@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/spec_defaults.h"
+#include "common/spec_limits.h"
+#include "common/utf8.h"
 
 namespace ptune {
 namespace {
@@ -17,14 +19,19 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-std::string Quoted(const std::string& s) { return absl::StrCat("\"", s, "\""); }
+// User texts in messages are cut short and escaped: a message quotes, never echoes.
+std::string Quoted(const std::string& s) { return QuoteForMessage(s); }
+
+// Enough to fix a spec in a few rounds; a hostile spec cannot make the message huge.
+constexpr size_t kMaxReportedProblems = 20;
 
 // Collects "<path>: <rule> (got <value>)" lines. Range helpers skip non-finite values:
 // CheckFinite reports those once for every field.
 class Problems {
  public:
+  explicit Problems(absl::string_view path_prefix) : prefix_(path_prefix) {}
   void Add(absl::string_view path, absl::string_view rule, absl::string_view got) {
-    lines_.push_back(absl::StrCat(path, ": ", rule, " (got ", got, ")"));
+    lines_.push_back(absl::StrCat(prefix_, path, ": ", rule, " (got ", got, ")"));
   }
   void InRange(absl::string_view path, uint64_t v, uint64_t lo, uint64_t hi) {
     if (v < lo || v > hi) Add(path, absl::StrCat("must be in [", lo, ", ", hi, "]"), Str(v));
@@ -41,9 +48,17 @@ class Problems {
   void Fraction(absl::string_view path, double v) {
     if (std::isfinite(v) && (v < 0 || v >= 1)) Add(path, "must be in [0, 1)", Str(v));
   }
+  void AddLines(std::vector<std::string> lines) {
+    for (std::string& line : lines) lines_.push_back(absl::StrCat(prefix_, line));
+  }
   absl::Status ToStatus() const {
     if (lines_.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrJoin(lines_, "; "));
+    if (lines_.size() <= kMaxReportedProblems) {
+      return absl::InvalidArgumentError(absl::StrJoin(lines_, "; "));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(absl::StrJoin(lines_.begin(), lines_.begin() + kMaxReportedProblems, "; "),
+                     "; and ", lines_.size() - kMaxReportedProblems, " more problems"));
   }
   template <typename T>
   static std::string Str(T v) {
@@ -51,6 +66,7 @@ class Problems {
   }
 
  private:
+  const std::string prefix_;
   std::vector<std::string> lines_;
 };
 
@@ -104,6 +120,9 @@ void CheckModel(const v1::JobSpec& spec, Problems* p) {
     p->Add("model.head",
            "the verbalizer head needs a classification task; use head: linear for regression",
            "verbalizer");
+  }
+  if (spec.data().task() == v1::TASK_TYPE_CAUSAL_LM && spec.model().head() == v1::HEAD_LINEAR) {
+    p->Add("model.head", "a causal-LM task scores tokens; it has no head", "linear");
   }
 }
 
@@ -162,6 +181,52 @@ void CheckLabels(const v1::DataSpec& data, Problems* p) {
   }
 }
 
+// The language-model task fields: a causal-LM task has no labels, pairs or built-in
+// dataset (those are classification); its prompt/completion keys exist only for it.
+void CheckTaskFields(const v1::DataSpec& data, Problems* p) {
+  const bool causal = data.task() == v1::TASK_TYPE_CAUSAL_LM;
+  if (causal) {
+    if (data.labels_size() > 0) {
+      p->Add("data.labels", "must be empty for a causal-LM task",
+             absl::StrCat(data.labels_size(), " labels"));
+    }
+    if (!data.text_pair_field().empty()) {
+      p->Add("data.text_pair_field", "must be empty for a causal-LM task",
+             Quoted(data.text_pair_field()));
+    }
+    if (!data.dataset().empty()) {
+      p->Add("data.dataset", "built-in datasets are classification; give data.train_file (JSONL)",
+             Quoted(data.dataset()));
+    }
+    if (!data.template_text().empty()) {
+      p->Add("data.template_text", "is for label-word classification, not causal LM",
+             Quoted(data.template_text()));
+    }
+  } else {
+    if (!data.prompt_field().empty()) {
+      p->Add("data.prompt_field", "only for task CAUSAL_LM", Quoted(data.prompt_field()));
+    }
+    if (!data.completion_field().empty()) {
+      p->Add("data.completion_field", "only for task CAUSAL_LM", Quoted(data.completion_field()));
+    }
+  }
+  if (!data.completion_field().empty() && data.completion_field() == data.prompt_field()) {
+    p->Add("data.completion_field", "must differ from data.prompt_field",
+           Quoted(data.completion_field()));
+  }
+  if (data.template_text().size() > kMaxInitTextBytes) {
+    p->Add("data.template_text", absl::StrCat("must be at most ", kMaxInitTextBytes, " bytes"),
+           absl::StrCat(data.template_text().size(), " bytes"));
+  }
+  for (const auto& [path, value] : {std::pair{"data.prompt_field", &data.prompt_field()},
+                                    {"data.completion_field", &data.completion_field()}}) {
+    if (value->size() > kMaxFieldNameBytes) {
+      p->Add(path, absl::StrCat("must be at most ", kMaxFieldNameBytes, " bytes"),
+             absl::StrCat(value->size(), " bytes"));
+    }
+  }
+}
+
 void CheckData(const v1::DataSpec& data, Problems* p) {
   CheckDataSource(data, p);
   if (!data.text_pair_field().empty() && data.text_pair_field() == data.text_field()) {
@@ -172,6 +237,7 @@ void CheckData(const v1::DataSpec& data, Problems* p) {
     p->Add("data.label_field", "must differ from data.text_field", Quoted(data.label_field()));
   }
   CheckLabels(data, p);
+  CheckTaskFields(data, p);
   p->Fraction("data.validation_fraction", data.validation_fraction());
   p->Fraction("data.test_fraction", data.test_fraction());
   double sum = double{data.validation_fraction()} + data.test_fraction();
@@ -180,12 +246,12 @@ void CheckData(const v1::DataSpec& data, Problems* p) {
     p->Add("data.test_fraction", "data.validation_fraction + data.test_fraction must be < 1",
            absl::StrCat(data.validation_fraction(), " + ", data.test_fraction()));
   }
-  p->InRange("data.max_seq_len", data.max_seq_len(), 1, 8192);
+  p->InRange("data.max_seq_len", data.max_seq_len(), 1, kMaxSeqLen);
 }
 
 void CheckPrompt(const v1::JobSpec& spec, Problems* p) {
   const v1::PromptSpec& prompt = spec.prompt();
-  p->InRange("prompt.length", prompt.length(), 1, 4096);
+  p->InRange("prompt.length", prompt.length(), 1, kMaxPromptLength);
   if (prompt.init() == v1::PROMPT_INIT_TEXT && prompt.init_text().empty()) {
     p->Add("prompt.init_text", "required when prompt.init is text", Quoted(""));
   }
@@ -207,19 +273,19 @@ void CheckDept(const v1::JobSpec& spec, Problems* p) {
            absl::StrCat("must be < prompt.length (", spec.prompt().length(), ")"),
            Problems::Str(dept.short_length()));
   }
-  p->InRange("dept.rank", dept.rank(), 0, 4096);
+  p->InRange("dept.rank", dept.rank(), 0, kMaxDeptRank);
   p->Positive("dept.alpha", dept.alpha());
   p->Positive("dept.lowrank_lr", dept.lowrank_lr());
 }
 
 void CheckEpt(const v1::EptSpec& ept, Problems* p) {
-  p->InRange("ept.subspaces", ept.subspaces(), 1, 64);
-  p->InRange("ept.subspace_rank", ept.subspace_rank(), 1, 1024);
+  p->InRange("ept.subspaces", ept.subspaces(), 1, kMaxEptSubspaces);
+  p->InRange("ept.subspace_rank", ept.subspace_rank(), 1, kMaxEptSubspaceRank);
 }
 
 void CheckTrain(const v1::TrainSpec& train, Problems* p) {
   p->AtLeastOne("train.steps", train.steps());
-  p->InRange("train.batch_size", train.batch_size(), 1, 4096);
+  p->InRange("train.batch_size", train.batch_size(), 1, kMaxBatchSize);
   p->NonNegative("train.weight_decay", train.weight_decay());
   if (train.warmup_steps() > train.steps()) {
     p->Add("train.warmup_steps", absl::StrCat("must be <= train.steps (", train.steps(), ")"),
@@ -251,10 +317,12 @@ void CheckResources(const v1::ResourceSpec& resources, Problems* p) {
 
 }  // namespace
 
-absl::Status ValidateJobSpec(const v1::JobSpec& raw) {
+absl::Status ValidateJobSpec(const v1::JobSpec& raw, absl::string_view path_prefix) {
   v1::JobSpec spec = raw;
   ApplySpecDefaults(&spec);
-  Problems problems;
+  Problems problems(path_prefix);
+  problems.AddLines(InvalidUtf8Fields(raw));
+  problems.AddLines(SpecLimitViolations(spec));
   CheckFiniteAndEnums(spec, "", &problems);
   CheckModel(spec, &problems);
   CheckData(spec.data(), &problems);

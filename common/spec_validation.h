@@ -2,6 +2,7 @@
 #define PTUNE_COMMON_SPEC_VALIDATION_H_
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "ptune/v1/spec.pb.h"
 
 namespace ptune {
@@ -15,8 +16,11 @@ namespace ptune {
 //   "<field.path>: <rule> (got <value>)"
 // e.g. "train.batch_size: must be in [1, 4096] (got 0)". NaN and infinity are rejected
 // in every floating-point field, and enum numbers that spec.proto does not define are
-// rejected in every enum field.
-absl::Status ValidateJobSpec(const ptune::v1::JobSpec& spec);
+// rejected in every enum field. Every text must be valid UTF-8 and every size within
+// common/spec_limits.h (the spec's serialized size is checked at submit). At most 20
+// problems are listed, then "; and N more problems".
+// `path_prefix` is put before every path, e.g. "spec." where the spec is a field.
+absl::Status ValidateJobSpec(const ptune::v1::JobSpec& spec, absl::string_view path_prefix = "");
 
 }  // namespace ptune
 
