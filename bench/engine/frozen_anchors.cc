@@ -9,8 +9,8 @@
 #include "worker/engine/backbone_resolver.h"
 #include "worker/engine/data/batcher.h"
 #include "worker/engine/data/dataset.h"
-#include "worker/engine/head.h"
-#include "worker/engine/optim.h"
+#include "worker/engine/training/head.h"
+#include "worker/engine/training/optim.h"
 
 namespace ptune::bench {
 namespace {

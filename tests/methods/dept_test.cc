@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/methods/tiny_backbone.h"
+#include "tests/support/tiny_backbone.h"
 #include "worker/engine/methods/prompt_budget.h"
 
 namespace ptune::engine {

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "tests/methods/tiny_backbone.h"
+#include "tests/support/tiny_backbone.h"
 #include "worker/engine/methods/dept.h"
 #include "worker/engine/methods/prompt_budget.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/spec_defaults.h"
-#include "tests/methods/tiny_backbone.h"
+#include "tests/support/tiny_backbone.h"
 #include "worker/engine/methods/prompt_budget.h"
 #include "worker/engine/methods/tsloss.h"
 
@@ -40,7 +40,7 @@ TEST_F(MethodFactoryTest, BuildsEveryMethodWithDocumentedDefaults) {
   // Defaults: l = 100, L = 64; with d = 16 DePT derives m = 60, r = 40*16/80 = 8.
   for (auto method : {ptune::v1::METHOD_PT, ptune::v1::METHOD_DEPT, ptune::v1::METHOD_EPT}) {
     const ptune::v1::JobSpec spec = DefaultSpec(method);
-    auto built = CreatePromptMethod(spec, *backbone_);
+    auto built = CreatePromptMethod(spec, backbone_->EmbeddingTable());
     ASSERT_TRUE(built.ok()) << built.status();
     const auto params = Params(**built);
     const int64_t expected_rows = method == ptune::v1::METHOD_PT ? 100 : 60;
@@ -75,7 +75,7 @@ TEST_F(MethodFactoryTest, TSLossGradientReachesThePromptOfEveryMethod) {
   for (auto method : {ptune::v1::METHOD_PT, ptune::v1::METHOD_DEPT, ptune::v1::METHOD_EPT}) {
     ptune::v1::JobSpec spec = base;
     spec.set_method(method);
-    auto built = CreatePromptMethod(spec, *backbone_);
+    auto built = CreatePromptMethod(spec, backbone_->EmbeddingTable());
     ASSERT_TRUE(built.ok()) << built.status();
     TSLoss loss(spec.tsloss());
     const TSLossValue v = loss.Compute((*built)->VisiblePrompt(), 1);
@@ -91,10 +91,10 @@ TEST_F(MethodFactoryTest, TSLossGradientReachesThePromptOfEveryMethod) {
 TEST_F(MethodFactoryTest, TextInitNeedsTokenIdsAndRepeatsThem) {
   ptune::v1::JobSpec spec = DefaultSpec(ptune::v1::METHOD_DEPT);
   spec.mutable_prompt()->set_init(ptune::v1::PROMPT_INIT_TEXT);
-  auto missing = CreatePromptMethod(spec, *backbone_);
+  auto missing = CreatePromptMethod(spec, backbone_->EmbeddingTable());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("prompt.init_text"), std::string::npos);
-  auto built = CreatePromptMethod(spec, *backbone_, {3, 7});
+  auto built = CreatePromptMethod(spec, backbone_->EmbeddingTable(), {3, 7});
   ASSERT_TRUE(built.ok()) << built.status();
   const torch::Tensor prompt = Params(**built).at("prompt");
   const torch::Tensor table = backbone_->EmbeddingTable();
@@ -106,7 +106,7 @@ TEST_F(MethodFactoryTest, TextInitNeedsTokenIdsAndRepeatsThem) {
 TEST_F(MethodFactoryTest, VocabInitCopiesEmbeddingRows) {
   ptune::v1::JobSpec spec = DefaultSpec(ptune::v1::METHOD_PT);
   spec.mutable_prompt()->set_init(ptune::v1::PROMPT_INIT_VOCAB);
-  auto built = CreatePromptMethod(spec, *backbone_);
+  auto built = CreatePromptMethod(spec, backbone_->EmbeddingTable());
   ASSERT_TRUE(built.ok());
   const torch::Tensor prompt = Params(**built).at("prompt");
   const torch::Tensor table = backbone_->EmbeddingTable();
@@ -118,7 +118,7 @@ TEST_F(MethodFactoryTest, VocabInitCopiesEmbeddingRows) {
 TEST_F(MethodFactoryTest, HalfGivenDecompositionIsRejectedNamingTheField) {
   ptune::v1::JobSpec spec = DefaultSpec(ptune::v1::METHOD_EPT);
   spec.mutable_dept()->set_short_length(10);
-  auto built = CreatePromptMethod(spec, *backbone_);
+  auto built = CreatePromptMethod(spec, backbone_->EmbeddingTable());
   ASSERT_FALSE(built.ok());
   EXPECT_EQ(built.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(built.status().message().find("dept.rank"), std::string::npos);

@@ -14,10 +14,13 @@
 
 namespace ptune::engine {
 
-// Errors as backbones/backbone_registry.h's ResolveBackbone (NOT_FOUND naming the path
-// and scripts/setup.sh when the model files are missing).
+// `models_dir` is used only without a cache (the cache has its own). Errors as
+// backbones/backbone_registry.h's ResolveBackbone (NOT_FOUND naming the path and
+// scripts/setup.sh when the model files are missing; RESOURCE_EXHAUSTED when an HF
+// model's weights do not fit in memory).
 absl::StatusOr<LoadedBackbone> AcquireBackbone(const ptune::v1::ModelSpec& model,
-                                               const torch::Device& device, BackboneCache* cache);
+                                               const torch::Device& device, BackboneCache* cache,
+                                               const std::string& models_dir = "");
 
 }  // namespace ptune::engine
 

@@ -40,6 +40,9 @@ struct JobRunOptions {
   std::string device;
   // Optional cache of frozen backbones shared across jobs. Not owned; may be null.
   BackboneCache* backbones = nullptr;
+  // Without a cache: where named models live (ModelSpec.source "NAME" is
+  // <models_dir>/NAME; ptune-train --models-dir). A cache has its own (its Options).
+  std::string models_dir;
   // Bound on the job's estimated working memory besides the backbone (the tokenized
   // training split, label embeddings, evaluation outputs), checked before they are
   // allocated; 0 = no bound. A job over it fails with RESOURCE_EXHAUSTED naming the
@@ -59,8 +62,9 @@ struct JobRunResult {
   std::vector<std::string> artifact_paths;
 };
 
-// Runs `spec` (ApplySpecDefaults and ValidateJobSpec are applied inside, so a raw spec is
-// fine). Errors a user can act on come back as a Status, never as an exception:
+// Runs `spec`, which must be effective (ApplySpecDefaults already applied: by the
+// scheduler at submit, by ptune-train after loading; FAILED_PRECONDITION otherwise) and
+// valid (ValidateJobSpec is checked inside). Errors a user can act on come back as a Status, never as an exception:
 // INVALID_ARGUMENT for a bad spec or data file (naming the field, file and line),
 // NOT_FOUND for a missing model or dataset, FAILED_PRECONDITION for a checkpoint of a
 // different spec, INTERNAL for NaN/Inf loss (with the step) and other torch failures,

@@ -14,6 +14,13 @@ namespace ptune::engine {
 // A frozen encoder that accepts input *embeddings*, so a soft prompt can be prepended
 // before the backbone's own input transform (positions, scaling) is applied.
 //
+// Concurrency: a backbone is frozen once, when it is loaded (ResolveBackbone: eval mode,
+// requires_grad false on every parameter), and placed on its device once (BackboneCache)
+// before anyone else sees it. After that every method here only reads the weights, so
+// one instance may serve several job threads at once. Users must never call train(),
+// to(), set_requires_grad() or anything else that mutates it: gradients reach the prompt
+// through the activations, not through the weights.
+//
 // Shapes: B = batch, T = sequence length (prompt + text), d = hidden_size().
 class BackboneImpl : public torch::nn::Module {
  public:

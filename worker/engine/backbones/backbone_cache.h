@@ -20,6 +20,9 @@ class BackboneCache {
   struct Options {
     // Where built-in models live; "" = DefaultModelCache().
     std::string cache_dir;
+    // Where named models live (ptune-worker --models-dir): a ModelSpec.source "NAME"
+    // is <models_dir>/NAME. "" = sources are built-in names or directories only.
+    std::string models_dir;
   };
 
   explicit BackboneCache(const Options& options);
@@ -31,7 +34,8 @@ class BackboneCache {
   // loading it on first use (see ResolveBackbone for sources and errors). Later calls
   // with the same source and device return the same objects. Failures are not cached,
   // so a retry after running scripts/setup.sh succeeds. Thread-safe; concurrent first
-  // calls load once. Callers must not train or move the returned backbone: it is shared.
+  // calls load once. The backbone comes back frozen and on `device`; callers must not
+  // mutate it (backbone.h's concurrency contract): it is shared.
   absl::StatusOr<LoadedBackbone> Get(const std::string& source, const std::string& device = "cpu");
 
   // Number of loaded (source, device) entries.
@@ -40,6 +44,7 @@ class BackboneCache {
  private:
   // Constant after construction.
   const std::string cache_dir_;
+  const std::string models_dir_;
 
   mutable absl::Mutex mu_;
   // Keyed by (source as given, "" read as "use-lite"; device). Loads happen under mu_: they are

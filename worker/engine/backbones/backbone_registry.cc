@@ -5,6 +5,9 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "worker/engine/backbones/backbone.h"
+#include "worker/engine/backbones/hf_backbone.h"
+#include "worker/engine/backbones/language_model.h"
 #include "worker/engine/backbones/unigram_tokenizer.h"
 #include "worker/engine/backbones/use_lite.h"
 
@@ -61,28 +64,47 @@ absl::StatusOr<LoadedBackbone> LoadBuiltinBackbone(const std::string& name,
   return LoadUseLiteDir(UseLiteDir(cache_dir), kUseLiteName);
 }
 
+absl::Status PlaceFrozen(LoadedBackbone& loaded, const std::string& device) {
+  torch::nn::Module* model = loaded.language_model != nullptr
+                                 ? static_cast<torch::nn::Module*>(loaded.language_model.get())
+                                 : loaded.backbone.get();
+  try {
+    model->to(torch::Device(device));
+    model->eval();
+    for (torch::Tensor& p : model->parameters()) p.set_requires_grad(false);
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot place backbone ", loaded.source,
+                                                   " on device \"", device,
+                                                   "\": ", e.what_without_backtrace()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<LoadedBackbone> ResolveBackbone(const std::string& source,
-                                               const std::string& cache_dir) {
+                                               const std::string& cache_dir,
+                                               const std::string& models_dir) {
   if (source.empty() || source == kUseLiteName) return LoadBuiltinBackbone(kUseLiteName, cache_dir);
   std::error_code ec;
-  if (!fs::is_directory(source, ec)) {
-    return absl::NotFoundError(absl::StrCat("model source \"", source,
-                                            "\" is neither a built-in backbone (", kUseLiteName,
-                                            ") nor an existing directory"));
+  fs::path dir(source);
+  if (!models_dir.empty() && dir.is_relative() &&
+      fs::is_directory(fs::path(models_dir) / dir, ec)) {
+    dir = fs::path(models_dir) / dir;
   }
-  const fs::path dir(source);
+  if (!fs::is_directory(dir, ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("model source \"", source, "\" is neither a built-in backbone (", kUseLiteName,
+                     "), a model in the models directory (",
+                     models_dir.empty() ? "none configured: --models-dir" : models_dir,
+                     ") nor an existing directory"));
+  }
+  const std::string canonical = fs::absolute(dir, ec).lexically_normal().string();
   if (IsFile(dir / "model.json") && IsFile(dir / "vocab.json")) {
-    return LoadUseLiteDir(source, fs::absolute(dir, ec).lexically_normal().string());
+    return LoadUseLiteDir(dir.string(), canonical);
   }
-  if (IsFile(dir / "config.json")) {
-    return absl::UnimplementedError(
-        absl::StrCat(source,
-                     ": HF-format backbones (config.json + safetensors) are not supported yet; "
-                     "use \"",
-                     kUseLiteName, "\""));
-  }
+  if (IsFile(dir / "config.json"))
+    return LoadHfBackbone(dir.string(), canonical, AvailableMemoryBytes());
   return absl::NotFoundError(absl::StrCat(
-      source, ": no model.json + vocab.json (USE-Lite TF.js files) or config.json in it"));
+      dir.string(), ": no model.json + vocab.json (USE-Lite TF.js files) or config.json in it"));
 }
 
 }  // namespace ptune::engine

@@ -12,15 +12,20 @@
 
 namespace ptune::engine {
 
-class BackboneImpl;  // backbone.h (torch)
+class BackboneImpl;       // backbone.h (torch)
+class LanguageModelImpl;  // language_model.h (torch)
 
 // The built-in default backbone's name (ModelSpec.source "" means this too).
 inline constexpr char kUseLiteName[] = "use-lite";
 
+// A loaded, frozen model (eval mode, requires_grad false on every parameter: see the
+// concurrency contract in backbone.h). Exactly one of `backbone` and `language_model`
+// is set.
 struct LoadedBackbone {
-  std::shared_ptr<BackboneImpl> backbone;      // frozen, eval mode, on the requested device
-  std::shared_ptr<const Tokenizer> tokenizer;  // thread-safe
-  std::string source;                          // canonical: "use-lite" or the directory
+  std::shared_ptr<BackboneImpl> backbone;             // a sentence encoder (USE-Lite)
+  std::shared_ptr<LanguageModelImpl> language_model;  // an HF T5 / Llama-family model
+  std::shared_ptr<const Tokenizer> tokenizer;         // thread-safe
+  std::string source;                                 // canonical: "use-lite" or the directory
 };
 
 // $PTUNE_CACHE, else $HOME/.cache/ptune (what scripts/setup.sh fills).
@@ -35,11 +40,20 @@ std::string UseLiteDir(const std::string& cache_dir);
 absl::StatusOr<LoadedBackbone> LoadBuiltinBackbone(const std::string& name,
                                                    const std::string& cache_dir);
 
-// `source`: "" or a built-in name, or a directory holding USE-Lite's TF.js files
-// (model.json + shards + vocab.json). HF-format directories (config.json) are
-// UNIMPLEMENTED for now; anything else is NOT_FOUND with a message saying what was tried.
+// `source`: "" or a built-in name; a model name under `models_dir` (a relative path,
+// when `models_dir` is set and `<models_dir>/<source>` is a directory); or a directory:
+// USE-Lite's TF.js files (model.json + shards + vocab.json) or an HF model (config.json
+// + safetensors + tokenizer.json, see hf_backbone.h: its memory is checked first,
+// RESOURCE_EXHAUSTED with the numbers when it does not fit). Anything else is NOT_FOUND
+// with a message saying what was tried.
 absl::StatusOr<LoadedBackbone> ResolveBackbone(const std::string& source,
-                                               const std::string& cache_dir);
+                                               const std::string& cache_dir,
+                                               const std::string& models_dir = "");
+
+// Moves the loaded model to `device` ("cpu", "cuda", "cuda:1") and freezes it (eval mode,
+// requires_grad false). Called once per model before it is shared (backbone.h).
+// INVALID_ARGUMENT naming the source and device when it cannot be placed there.
+absl::Status PlaceFrozen(LoadedBackbone& loaded, const std::string& device);
 
 }  // namespace ptune::engine
 

@@ -55,16 +55,34 @@ EncodedSplit EncodeExamples(const std::vector<Example>& examples, const Tokenize
 }
 
 Batch SliceBatch(const EncodedSplit& split, int64_t begin, int64_t end) {
-  Batch batch{split.ids.slice(0, begin, end), split.mask.slice(0, begin, end),
-              split.labels.slice(0, begin, end), split.targets.slice(0, begin, end), 0};
+  const auto rows = [begin, end](const torch::Tensor& t) {
+    return t.defined() ? t.slice(0, begin, end) : t;
+  };
+  Batch batch{rows(split.ids),
+              rows(split.mask),
+              rows(split.labels),
+              rows(split.targets),
+              0,
+              rows(split.token_labels),
+              rows(split.decoder_ids),
+              rows(split.decoder_mask)};
   batch.tokens = batch.mask.sum().item<int64_t>();
   return batch;
 }
 
 Batch GatherBatch(const EncodedSplit& split, const std::vector<int64_t>& indices) {
   const torch::Tensor index = torch::tensor(indices, torch::kLong);
-  Batch batch{split.ids.index_select(0, index), split.mask.index_select(0, index),
-              split.labels.index_select(0, index), split.targets.index_select(0, index), 0};
+  const auto rows = [&index](const torch::Tensor& t) {
+    return t.defined() ? t.index_select(0, index) : t;
+  };
+  Batch batch{rows(split.ids),
+              rows(split.mask),
+              rows(split.labels),
+              rows(split.targets),
+              0,
+              rows(split.token_labels),
+              rows(split.decoder_ids),
+              rows(split.decoder_mask)};
   batch.tokens = batch.mask.sum().item<int64_t>();
   return batch;
 }

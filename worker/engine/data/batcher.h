@@ -20,12 +20,17 @@ struct EncodedSplit {
   torch::Tensor mask;     // N x L float32, 1 = token, 0 = pad
   torch::Tensor labels;   // N int64 (classification; -1 for regression)
   torch::Tensor targets;  // N float32 (regression; 0 for classification)
+  // Language-model tasks only (undefined otherwise; see data/lm_encoding.h):
+  torch::Tensor token_labels;  // N x L (decoder-only) or N x S (decoder) int64, -100 = no loss
+  torch::Tensor decoder_ids;   // N x S int64 decoder inputs (encoder-decoder causal LM)
+  torch::Tensor decoder_mask;  // N x S float32
   int64_t size() const { return ids.defined() ? ids.size(0) : 0; }
 };
 
 struct Batch {
   torch::Tensor ids, mask, labels, targets;
-  int64_t tokens = 0;  // non-pad tokens in the batch
+  int64_t tokens = 0;                                     // non-pad tokens in the batch
+  torch::Tensor token_labels, decoder_ids, decoder_mask;  // as EncodedSplit's
 };
 
 // Tokenizes every example: single sentences become Encode(text) truncated to L; pairs

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -31,8 +33,27 @@ absl::StatusOr<std::string> RequiredText(const TableRow& row, const std::string&
   return it->second;
 }
 
+// Label name -> id. A spec may name tens of thousands of labels, so every lookup per row
+// (and per verbalizer) must not scan them.
+using LabelIndex = std::unordered_map<std::string, int>;
+
+LabelIndex IndexLabels(const std::vector<std::string>& labels) {
+  LabelIndex index;
+  for (size_t i = 0; i < labels.size(); ++i) index.emplace(labels[i], static_cast<int>(i));
+  return index;
+}
+
+// The labels for an error message: the first few, then how many there are in all.
+std::string LabelList(const std::vector<std::string>& labels) {
+  constexpr size_t kShown = 10;
+  if (labels.size() <= kShown) return absl::StrJoin(labels, ", ");
+  return absl::StrCat(absl::StrJoin(labels.begin(), labels.begin() + kShown, ", "), ", ... (",
+                      labels.size(), " labels)");
+}
+
 absl::Status FillLabel(const TableRow& row, const ExampleFields& fields, const std::string& path,
-                       std::vector<std::string>* labels, bool grow_labels, Example* example) {
+                       std::vector<std::string>* labels, LabelIndex* index, bool grow_labels,
+                       Example* example) {
   auto value = RequiredText(row, fields.label_field, path);
   if (!value.ok()) return value.status();
   const std::string label(absl::StripAsciiWhitespace(*value));
@@ -44,14 +65,35 @@ absl::Status FillLabel(const TableRow& row, const ExampleFields& fields, const s
     }
     return absl::OkStatus();
   }
-  auto it = std::find(labels->begin(), labels->end(), label);
-  if (it == labels->end() && !grow_labels) {
+  auto it = index->find(label);
+  if (it == index->end() && !grow_labels) {
     return FieldError(
         path, row.line, fields.label_field,
-        absl::StrCat("unknown label \"", label, "\" (labels: ", absl::StrJoin(*labels, ", "), ")"));
+        absl::StrCat("unknown label \"", label, "\" (labels: ", LabelList(*labels), ")"));
   }
-  if (it == labels->end()) it = labels->insert(labels->end(), label);
-  example->label = static_cast<int>(it - labels->begin());
+  if (it == index->end()) {
+    it = index->emplace(label, static_cast<int>(labels->size())).first;
+    labels->push_back(label);
+  }
+  example->label = it->second;
+  return absl::OkStatus();
+}
+
+// A causal-LM row: {prompt, completion} or {text}.
+absl::Status ReadCausalLm(const TableRow& row, const ExampleFields& fields, const std::string& path,
+                          Example* example) {
+  if (!row.fields.count(fields.completion_field)) {
+    auto text = RequiredText(row, fields.text_field, path);
+    if (!text.ok()) return text.status();
+    example->text = *std::move(text);
+    return absl::OkStatus();
+  }
+  auto completion = RequiredText(row, fields.completion_field, path);
+  if (!completion.ok()) return completion.status();
+  const auto prompt = row.fields.find(fields.prompt_field);
+  if (prompt == row.fields.end()) return FieldError(path, row.line, fields.prompt_field, "missing");
+  example->text = prompt->second;  // may be empty: the completion is then the whole text
+  example->completion = *std::move(completion);
   return absl::OkStatus();
 }
 
@@ -72,10 +114,10 @@ absl::StatusOr<std::vector<Example>> ReadExamples(const std::string& path,
 void SortInferredLabels(DataSplits* splits) {
   std::vector<std::string> sorted = splits->labels;
   std::sort(sorted.begin(), sorted.end());
+  const LabelIndex sorted_index = IndexLabels(sorted);
   std::vector<int> remap(sorted.size());
   for (size_t i = 0; i < splits->labels.size(); ++i) {
-    remap[i] = static_cast<int>(std::find(sorted.begin(), sorted.end(), splits->labels[i]) -
-                                sorted.begin());
+    remap[i] = sorted_index.at(splits->labels[i]);
   }
   for (auto* split : {&splits->train, &splits->validation, &splits->test}) {
     for (Example& e : *split) e.label = remap[e.label];
@@ -84,11 +126,12 @@ void SortInferredLabels(DataSplits* splits) {
 }
 
 absl::Status FillVerbalizers(const ptune::v1::DataSpec& spec, DataSplits* splits) {
+  const std::unordered_set<std::string> known(splits->labels.begin(), splits->labels.end());
   for (const auto& [label, text] : spec.verbalizers()) {
-    if (std::find(splits->labels.begin(), splits->labels.end(), label) == splits->labels.end()) {
+    if (!known.count(label)) {
       return absl::InvalidArgumentError(absl::StrCat("data.verbalizers: label \"", label,
                                                      "\" is not in the label set (",
-                                                     absl::StrJoin(splits->labels, ", "), ")"));
+                                                     LabelList(splits->labels), ")"));
     }
   }
   splits->verbalizers.clear();
@@ -106,7 +149,7 @@ absl::Status CheckNotEmpty(const DataSplits& splits) {
         "data: the validation split is empty (give data.validation_file or a larger "
         "data.validation_fraction)");
   }
-  if (!splits.regression && splits.labels.size() < 2) {
+  if (!splits.regression && !splits.causal_lm && splits.labels.size() < 2) {
     return absl::InvalidArgumentError(
         absl::StrCat("data: classification needs at least 2 labels, found ", splits.labels.size()));
   }
@@ -119,8 +162,12 @@ absl::StatusOr<DataSplits> LoadFileSplits(const ptune::v1::DataSpec& spec) {
   }
   ExampleFields fields{spec.text_field(), spec.text_pair_field(), spec.label_field(),
                        spec.task() == ptune::v1::TASK_TYPE_REGRESSION};
+  fields.causal_lm = spec.task() == ptune::v1::TASK_TYPE_CAUSAL_LM;
+  if (!spec.prompt_field().empty()) fields.prompt_field = spec.prompt_field();
+  if (!spec.completion_field().empty()) fields.completion_field = spec.completion_field();
   DataSplits splits;
   splits.regression = fields.regression;
+  splits.causal_lm = fields.causal_lm;
   splits.labels.assign(spec.labels().begin(), spec.labels().end());
   const bool infer = splits.labels.empty();
   auto train = ReadExamples(spec.train_file(), spec, fields, &splits.labels, infer);
@@ -142,7 +189,7 @@ absl::StatusOr<DataSplits> LoadFileSplits(const ptune::v1::DataSpec& spec) {
   splits.train = std::move(from_train.train);
   if (spec.validation_file().empty()) splits.validation = std::move(from_train.validation);
   if (spec.test_file().empty()) splits.test = std::move(from_train.test);
-  if (infer && !splits.regression) SortInferredLabels(&splits);
+  if (infer && !splits.regression && !splits.causal_lm) SortInferredLabels(&splits);
   splits.description =
       absl::StrCat(spec.train_file(), ": ", splits.train.size(), "/", splits.validation.size(), "/",
                    splits.test.size(), " train/validation/test");
@@ -158,8 +205,15 @@ absl::StatusOr<std::vector<Example>> RowsToExamples(const std::vector<TableRow>&
                                                     bool grow_labels) {
   std::vector<Example> examples;
   examples.reserve(rows.size());
+  LabelIndex index = IndexLabels(*labels);
   for (const TableRow& row : rows) {
     Example example;
+    if (fields.causal_lm) {
+      auto read = ReadCausalLm(row, fields, path, &example);
+      if (!read.ok()) return read;
+      examples.push_back(std::move(example));
+      continue;
+    }
     auto text = RequiredText(row, fields.text_field, path);
     if (!text.ok()) return text.status();
     example.text = std::move(*text);
@@ -168,7 +222,9 @@ absl::StatusOr<std::vector<Example>> RowsToExamples(const std::vector<TableRow>&
       if (!pair.ok()) return pair.status();
       example.text_pair = std::move(*pair);
     }
-    if (auto s = FillLabel(row, fields, path, labels, grow_labels, &example); !s.ok()) return s;
+    if (auto s = FillLabel(row, fields, path, labels, &index, grow_labels, &example); !s.ok()) {
+      return s;
+    }
     examples.push_back(std::move(example));
   }
   return examples;
@@ -205,7 +261,7 @@ absl::StatusOr<DataSplits> LoadDataSplits(const ptune::v1::DataSpec& spec) {
   if (spec.max_train_examples() > 0 && splits->train.size() > spec.max_train_examples()) {
     splits->train.resize(spec.max_train_examples());
   }
-  if (!splits->regression) {
+  if (!splits->regression && !splits->causal_lm) {
     if (auto s = FillVerbalizers(spec, &*splits); !s.ok()) return s;
   }
   if (auto s = CheckNotEmpty(*splits); !s.ok()) return s;

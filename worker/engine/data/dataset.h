@@ -19,6 +19,9 @@ struct Example {
   std::string text_pair;  // empty for single-sentence tasks
   int label = -1;         // index into DataSplits::labels (classification)
   double target = 0.0;    // regression target
+  // Causal LM: the completion the loss is taken on (`text` is its prompt). Empty for a
+  // {"text"} example, whose every token is a target.
+  std::string completion;
 };
 
 struct DataSplits {
@@ -28,6 +31,7 @@ struct DataSplits {
   // Verbalizer text per label (same order as labels).
   std::vector<std::string> verbalizers;
   bool regression = false;
+  bool causal_lm = false;  // examples are prompt/completion or text; no labels
   // Human-readable provenance for logs ("uci-sentiment: 2400/300/300 (split_seed 0)").
   std::string description;
 };
@@ -38,6 +42,11 @@ struct ExampleFields {
   std::string text_pair_field;  // empty: single sentence
   std::string label_field = "label";
   bool regression = false;
+  // Causal LM: a row with `completion_field` is {prompt_field, completion_field}, any
+  // other row is {text_field} (loss on all of it). No label.
+  bool causal_lm = false;
+  std::string prompt_field = "prompt";
+  std::string completion_field = "completion";
 };
 
 // Converts rows to examples. For classification the label string is looked up in

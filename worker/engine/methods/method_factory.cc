@@ -42,13 +42,13 @@ namespace {
 
 template <typename Method, typename Options>
 absl::StatusOr<std::shared_ptr<PromptMethodImpl>> BuildDecomposed(
-    const absl::StatusOr<Options>& options, const ptune::v1::JobSpec& spec, BackboneImpl& backbone,
-    const std::vector<int64_t>& init_text_ids) {
+    const absl::StatusOr<Options>& options, const ptune::v1::JobSpec& spec,
+    const torch::Tensor& embedding_table, const std::vector<int64_t>& init_text_ids) {
   if (!options.ok()) return options.status();
-  absl::StatusOr<DecomposedShape> shape = ResolveDecomposedShape(spec, backbone.hidden_size());
+  absl::StatusOr<DecomposedShape> shape = ResolveDecomposedShape(spec, embedding_table.size(1));
   if (!shape.ok()) return shape.status();
   absl::StatusOr<torch::Tensor> prompt =
-      InitialPromptRows(spec.prompt(), backbone, shape->short_length, init_text_ids);
+      InitialPromptRows(spec.prompt(), embedding_table, shape->short_length, init_text_ids);
   if (!prompt.ok()) return prompt.status();
   absl::StatusOr<std::shared_ptr<Method>> method = Method::Create(*options, prompt->cpu());
   if (!method.ok()) return method.status();
@@ -58,18 +58,20 @@ absl::StatusOr<std::shared_ptr<PromptMethodImpl>> BuildDecomposed(
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<PromptMethodImpl>> CreatePromptMethod(
-    const ptune::v1::JobSpec& spec, BackboneImpl& backbone,
+    const ptune::v1::JobSpec& spec, const torch::Tensor& embedding_table,
     const std::vector<int64_t>& init_text_ids) {
-  const int64_t d = backbone.hidden_size();
+  const int64_t d = embedding_table.size(1);
   switch (spec.method()) {
     case ptune::v1::METHOD_DEPT:
-      return BuildDecomposed<DeptImpl>(DeptOptionsFromSpec(spec, d), spec, backbone, init_text_ids);
+      return BuildDecomposed<DeptImpl>(DeptOptionsFromSpec(spec, d), spec, embedding_table,
+                                       init_text_ids);
     case ptune::v1::METHOD_EPT:
-      return BuildDecomposed<EptImpl>(EptOptionsFromSpec(spec, d), spec, backbone, init_text_ids);
+      return BuildDecomposed<EptImpl>(EptOptionsFromSpec(spec, d), spec, embedding_table,
+                                      init_text_ids);
     case ptune::v1::METHOD_PT:
     case ptune::v1::METHOD_UNSPECIFIED: {
       absl::StatusOr<torch::Tensor> prompt =
-          InitialPromptRows(spec.prompt(), backbone, spec.prompt().length(), init_text_ids);
+          InitialPromptRows(spec.prompt(), embedding_table, spec.prompt().length(), init_text_ids);
       if (!prompt.ok()) return prompt.status();
       PtOptions options;
       options.prompt_lr = spec.prompt().lr();

@@ -9,20 +9,20 @@
 
 #include "absl/status/statusor.h"
 #include "ptune/v1/spec.pb.h"
-#include "worker/engine/backbones/backbone.h"
 #include "worker/engine/methods/dept.h"
 #include "worker/engine/methods/ept.h"
 #include "worker/engine/methods/prompt_method.h"
 
 namespace ptune::engine {
 
-// `spec` must have been through ApplySpecDefaults. Parameters are created on the CPU in
-// float32 from LibTorch's default generator (seed it with spec.seed first); move the
+// `spec` must have been through ApplySpecDefaults; `embedding_table` is the backbone's
+// V x d input embedding table (the prompt's width and its init source). Parameters are created on
+// the CPU in float32 from LibTorch's default generator (seed it with spec.seed first); move the
 // method to the training device afterwards. `init_text_ids` is the tokenized
 // prompt.init_text, needed only for PROMPT_INIT_TEXT (the caller owns the tokenizer).
 // Errors: INVALID_ARGUMENT naming the spec field (e.g. "dept.rank: ...").
 absl::StatusOr<std::shared_ptr<PromptMethodImpl>> CreatePromptMethod(
-    const ptune::v1::JobSpec& spec, BackboneImpl& backbone,
+    const ptune::v1::JobSpec& spec, const torch::Tensor& embedding_table,
     const std::vector<int64_t>& init_text_ids = {});
 
 // The options the factory derives from a spec for a backbone of width `hidden_size`

@@ -6,14 +6,14 @@
 namespace ptune::engine {
 
 absl::StatusOr<torch::Tensor> InitialPromptRows(const ptune::v1::PromptSpec& spec,
-                                                BackboneImpl& backbone, int64_t rows,
+                                                const torch::Tensor& embedding_table, int64_t rows,
                                                 const std::vector<int64_t>& text_ids) {
   if (rows < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("prompt.length: a prompt needs at least one row (got ", rows, ")"));
   }
   torch::NoGradGuard no_grad;
-  const torch::Tensor table = backbone.EmbeddingTable().detach().to(torch::kFloat32);
+  const torch::Tensor table = embedding_table.detach().to(torch::kFloat32);
   switch (spec.init()) {
     case ptune::v1::PROMPT_INIT_VOCAB: {
       const torch::Tensor ids =
@@ -28,7 +28,7 @@ absl::StatusOr<torch::Tensor> InitialPromptRows(const ptune::v1::PromptSpec& spe
       std::vector<int64_t> repeated(rows);
       for (int64_t i = 0; i < rows; ++i) repeated[i] = text_ids[i % text_ids.size()];
       const torch::Tensor ids = torch::tensor(repeated, torch::kLong).to(table.device());
-      return backbone.EmbedTokens(ids.unsqueeze(0)).squeeze(0).to(torch::kFloat32).clone();
+      return table.index_select(0, ids).clone();
     }
     default: {
       if (spec.init_std() < 0) {

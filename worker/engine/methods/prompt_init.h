@@ -11,11 +11,11 @@
 
 #include "absl/status/statusor.h"
 #include "ptune/v1/spec.pb.h"
-#include "worker/engine/backbones/backbone.h"
 
 namespace ptune::engine {
 
-// Returns a fresh rows x d float32 tensor (no grad, on the embedding table's device):
+// Returns a fresh rows x d float32 tensor (no grad, on the device of `embedding_table`,
+// the backbone's V x d input embedding table):
 //  * PROMPT_INIT_RANDOM: N(0, prompt.init_std), or N(0, std of the embedding table) when
 //    init_std is 0;
 //  * PROMPT_INIT_VOCAB: rows of uniformly sampled vocabulary ids;
@@ -25,7 +25,7 @@ namespace ptune::engine {
 // Errors: INVALID_ARGUMENT naming the field (rows < 1, negative init_std, TEXT init with
 // no ids).
 absl::StatusOr<torch::Tensor> InitialPromptRows(const ptune::v1::PromptSpec& spec,
-                                                BackboneImpl& backbone, int64_t rows,
+                                                const torch::Tensor& embedding_table, int64_t rows,
                                                 const std::vector<int64_t>& text_ids);
 
 }  // namespace ptune::engine
