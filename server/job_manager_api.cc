@@ -153,7 +153,14 @@ absl::StatusOr<JobBlob> JobManager::GetBlob(const Caller& caller, const std::str
       return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
     }
   }
-  return store_->ReadBlob(job_id, name);
+  absl::StatusOr<JobBlob> blob = store_->ReadBlob(job_id, name);
+  if (absl::IsNotFound(blob.status())) {
+    // The job in memory runs ahead of the store: an artifact (or a SUCCEEDED state) is
+    // visible before its batch is durable. Wait for the commits in flight, look again.
+    store_->Flush();
+    blob = store_->ReadBlob(job_id, name);
+  }
+  return blob;
 }
 
 }  // namespace ptune::server
