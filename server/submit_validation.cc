@@ -2,10 +2,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/spec_defaults.h"
+#include "common/spec_limits.h"
 #include "common/spec_validation.h"
+#include "common/utf8.h"
 
 namespace ptune::server {
 namespace {
@@ -50,13 +51,18 @@ absl::Status ValidateLabels(const ptune::v1::SubmitJobRequest& request) {
       return Invalid(field, absl::StrCat("value must be at most ", kMaxLabelValue, " bytes"),
                      absl::StrCat(value.size(), " bytes"));
     }
+    if (const std::optional<size_t> bad = FirstInvalidUtf8(value)) {
+      return Invalid(field, "value must be valid UTF-8",
+                     absl::StrCat("an invalid byte at offset ", *bad));
+    }
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ValidateSubmitRequest(const ptune::v1::SubmitJobRequest& request) {
+absl::StatusOr<ptune::v1::JobSpec> ValidateSubmitRequest(
+    const ptune::v1::SubmitJobRequest& request) {
   const std::string& id = request.request_id();
   if (id.empty()) return Invalid("request_id", "required (a client-chosen unique id)", "\"\"");
   if (id.size() > kMaxRequestId || !AllOf(id, "-_.:")) {
@@ -74,14 +80,17 @@ absl::Status ValidateSubmitRequest(const ptune::v1::SubmitJobRequest& request) {
   }
   if (absl::Status status = ValidateLabels(request); !status.ok()) return status;
   if (!request.has_spec()) return Invalid("spec", "required", "nothing");
-  absl::Status spec = ValidateJobSpec(request.spec());
-  if (spec.ok()) return spec;
-  // The validator names paths inside the spec; in a SubmitJobRequest they live in spec.
-  std::vector<std::string> problems;
-  for (absl::string_view problem : absl::StrSplit(spec.message(), "; ")) {
-    problems.push_back(absl::StrCat("spec.", problem));
+  // Before anything walks the spec: a bound on the whole keeps every check below cheap.
+  const size_t spec_bytes = request.spec().ByteSizeLong();
+  if (spec_bytes > kMaxSpecBytes) {
+    return Invalid("spec", absl::StrCat("at most ", kMaxSpecBytes, " bytes serialized"),
+                   absl::StrCat(spec_bytes, " bytes"));
   }
-  return absl::Status(spec.code(), absl::StrJoin(problems, "; "));
+  ptune::v1::JobSpec effective = request.spec();
+  ApplySpecDefaults(&effective);
+  // The validator names paths inside the spec; in a SubmitJobRequest they live in spec.
+  if (absl::Status status = ValidateJobSpec(effective, "spec."); !status.ok()) return status;
+  return effective;
 }
 
 }  // namespace ptune::server
