@@ -24,7 +24,7 @@ namespace {
 absl::StatusOr<std::shared_ptr<PromptMethodImpl>> CreateMethod(const ptune::v1::JobSpec& spec,
                                                                const LoadedBackbone& model) {
   std::vector<int64_t> text_ids;
-  if (spec.prompt().init() == ptune::v1::PROMPT_INIT_TEXT) {
+  if (spec.prompt().init() == ptune::v1::PROMPT_INIT_TEXT && model.tokenizer != nullptr) {
     text_ids = model.tokenizer->Encode(spec.prompt().init_text());
   }
   return CreatePromptMethod(spec, EmbeddingTableOf(model), text_ids);

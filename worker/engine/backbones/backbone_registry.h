@@ -24,7 +24,8 @@ inline constexpr char kUseLiteName[] = "use-lite";
 struct LoadedBackbone {
   std::shared_ptr<BackboneImpl> backbone;             // a sentence encoder (USE-Lite)
   std::shared_ptr<LanguageModelImpl> language_model;  // an HF T5 / Llama-family model
-  std::shared_ptr<const Tokenizer> tokenizer;         // thread-safe
+  std::shared_ptr<const Tokenizer> tokenizer;         // thread-safe; null for an HF model without
+                                                      // tokenizer.json (forward passes only)
   std::string source;                                 // canonical: "use-lite" or the directory
 };
 

@@ -1,5 +1,6 @@
 #include "worker/engine/backbones/hf_backbone.h"
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -42,13 +43,15 @@ absl::StatusOr<LoadedBackbone> LoadHfBackbone(const std::string& dir, const std:
   ids.bos_id = config->bos_token_id;
   ids.eos_id = config->eos_token_id;
   ids.pad_id = config->pad_token_id;
+  LoadedBackbone loaded;
+  loaded.language_model = *std::move(model);
+  loaded.source = source;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir + "/tokenizer.json", ec)) return loaded;  // forward only
   absl::StatusOr<std::unique_ptr<HfTokenizer>> tokenizer =
       HfTokenizer::Load(dir + "/tokenizer.json", ids);
   if (!tokenizer.ok()) return tokenizer.status();
-  LoadedBackbone loaded;
-  loaded.language_model = *std::move(model);
   loaded.tokenizer = *std::move(tokenizer);
-  loaded.source = source;
   return loaded;
 }
 

@@ -19,8 +19,9 @@ uint64_t AvailableMemoryBytes();
 // Estimates the frozen weights from config.json (parameters x 4 bytes, fp32 compute) and
 // refuses with RESOURCE_EXHAUSTED, giving both numbers, when they exceed
 // `available_bytes` (0 = unknown: no check). Then loads the model (hf/load.h) and
-// `<dir>/tokenizer.json`. Errors of config.json, the weights and the tokenizer as their
-// loaders report them (naming the file).
+// `<dir>/tokenizer.json` when it exists (without one the tokenizer is null: enough for
+// `ptune-train forward`; training and generation refuse it). Errors of config.json, the weights and
+// the tokenizer as their loaders report them (naming the file).
 absl::StatusOr<LoadedBackbone> LoadHfBackbone(const std::string& dir, const std::string& source,
                                               uint64_t available_bytes);
 

@@ -107,6 +107,10 @@ absl::StatusOr<std::string> RunGenerate(const GenerateArgs& args) {
     return absl::InvalidArgumentError(
         absl::StrCat("--model ", args.model_dir, ": generation needs an HF model directory"));
   }
+  if (backbone.tokenizer == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--model ", args.model_dir, ": no tokenizer.json; generation needs one"));
+  }
   hf::GenerateOptions options;
   options.max_new_tokens = args.max_new_tokens;
   options.temperature = args.temperature;

@@ -133,6 +133,10 @@ absl::StatusOr<std::unique_ptr<PromptedModel>> CreatePromptedModel(
     const ptune::v1::JobSpec& spec, const LoadedBackbone& backbone,
     std::shared_ptr<PromptMethodImpl> method, const DataSplits& data, torch::Device device,
     const std::function<bool()>& should_stop) {
+  if (backbone.tokenizer == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("model.source: ", backbone.source,
+                                                   " has no tokenizer.json; training needs one"));
+  }
   const bool causal_lm = spec.data().task() == ptune::v1::TASK_TYPE_CAUSAL_LM;
   if (backbone.language_model == nullptr) {
     if (causal_lm) {
