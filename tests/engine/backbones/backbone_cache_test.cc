@@ -36,7 +36,9 @@ TEST(BackboneResolve, UnknownSourcesSayWhatWasTried) {
   EXPECT_TRUE(absl::IsNotFound(ResolveBackbone(empty.string(), DefaultModelCache()).status()));
   std::ofstream(empty / "config.json") << "{}";
   const absl::Status hf = ResolveBackbone(empty.string(), DefaultModelCache()).status();
-  EXPECT_TRUE(absl::IsUnimplemented(hf)) << hf;
+  // An HF directory is read through its config.json, whose errors name the file.
+  EXPECT_TRUE(absl::IsInvalidArgument(hf)) << hf;
+  EXPECT_THAT(hf.message(), HasSubstr("config.json"));
   fs::remove_all(empty);
 }
 
