@@ -10,17 +10,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/ptune_client.h"
+#include "common/job_state.h"
 
 namespace ptune::client {
 namespace {
 
 namespace v1 = ::ptune::v1;
 using Clock = std::chrono::steady_clock;
-
-bool IsFinal(v1::JobState state) {
-  return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
-         state == v1::JOB_STATE_CANCELLED;
-}
 
 // Codes a broken stream ends with when the scheduler restarts or the network drops.
 bool Retryable(absl::StatusCode code) {

@@ -30,6 +30,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/engine/frozen_anchors.h"
+#include "common/spec_defaults.h"
 #include "common/spec_loader.h"
 #include "worker/engine/job_runner.h"
 #include "worker/engine/runtime.h"
@@ -77,7 +78,9 @@ absl::StatusOr<ptune::engine::JobRunResult> Run(const ptune::v1::JobSpec& spec,
   ptune::engine::JobRunOptions options;
   options.output_dir = ScratchDir("run");
   options.sink = recorder;
-  auto result = ptune::engine::RunJob(spec, options);
+  ptune::v1::JobSpec effective = spec;
+  ptune::ApplySpecDefaults(&effective);  // what the scheduler (or ptune-train) does
+  auto result = ptune::engine::RunJob(effective, options);
   std::filesystem::remove_all(options.output_dir);
   return result;
 }

@@ -23,6 +23,7 @@
 #include "CLI/CLI.hpp"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "common/spec_defaults.h"
 #include "worker/engine/backbones/backbone_cache.h"
 #include "worker/engine/job_runner.h"
 #include "worker/engine/runtime.h"
@@ -81,6 +82,7 @@ ptune::v1::JobSpec MakeSpec(const GridOptions& g, const std::string& method, boo
   train->set_checkpoint_every(g.steps);
   spec.mutable_resources()->set_device(ptune::v1::DEVICE_KIND_CPU);
   spec.set_seed(seed);
+  ptune::ApplySpecDefaults(&spec);  // what the scheduler (or ptune-train) does
   return spec;
 }
 

@@ -5,6 +5,7 @@
 #include "client/ctl/commands.h"
 #include "client/ctl/exit_codes.h"
 #include "client/view/event_lines.h"
+#include "common/job_state.h"
 
 namespace ptune::ctl {
 namespace {
@@ -43,9 +44,10 @@ int RunDownload(CtlContext* ctx, const DownloadFlags& flags) {
   }
   if (flags.checkpoint) names.push_back("checkpoint");
   if (names.empty()) {
-    return ctx->Fail(absl::FailedPreconditionError(absl::StrCat(
-        "job ", flags.id, " has no artifacts yet (state ", client::ShortStateName(job->state()),
-        "); wait for it with `ptunectl watch ", flags.id, "`, or pass --checkpoint")));
+    return ctx->Fail(absl::FailedPreconditionError(
+        absl::StrCat("job ", flags.id, " has no artifacts yet (state ",
+                     std::string(ShortStateName(job->state())),
+                     "); wait for it with `ptunectl watch ", flags.id, "`, or pass --checkpoint")));
   }
   std::string dir = flags.out.empty() ? flags.id : flags.out;
   for (const std::string& name : names) {

@@ -4,6 +4,7 @@
 #include "client/ctl/exit_codes.h"
 #include "client/ctl/job_format.h"
 #include "client/view/event_lines.h"
+#include "common/job_state.h"
 
 namespace ptune::ctl {
 namespace {
@@ -65,7 +66,7 @@ int RunCancel(CtlContext* ctx, const std::string& id, const std::string& reason)
   if (!client.ok()) return ctx->Fail(client.status());
   absl::StatusOr<v1::Job> job = (*client)->Cancel(id, reason);
   if (!job.ok()) return ctx->Fail(job.status());
-  *ctx->out << "job " << job->id() << ": " << client::ShortStateName(job->state())
+  *ctx->out << "job " << job->id() << ": " << ShortStateName(job->state())
             << (job->state() == v1::JOB_STATE_CANCELLED ? "" : " (cancel requested)") << "\n";
   return kExitOk;
 }

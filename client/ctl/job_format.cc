@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "client/view/event_lines.h"
 #include "client/view/terminal_view.h"
+#include "common/job_state.h"
 #include "common/yaml_to_proto.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -68,7 +69,7 @@ std::string FormatJobDetail(const v1::Job& job) {
   const v1::JobSpec& spec = job.spec();
   std::string data =
       spec.data().dataset().empty() ? spec.data().train_file() : spec.data().dataset();
-  std::string state = client::ShortStateName(job.state());
+  std::string state(ShortStateName(job.state()));
   absl::StrAppend(&state, "  attempt ", job.attempt(), "/", job.max_attempts());
   if (!job.worker_id().empty()) absl::StrAppend(&state, "  worker ", job.worker_id());
   std::vector<std::vector<std::string>> rows = {
@@ -98,7 +99,7 @@ std::string FormatJobTable(const std::vector<v1::Job>& jobs) {
   std::vector<std::vector<std::string>> rows = {
       {"ID", "STATE", "STEP", "METHOD", "NAME", "CREATED"}};
   for (const v1::Job& job : jobs) {
-    rows.push_back({job.id(), client::ShortStateName(job.state()), Progress(job),
+    rows.push_back({job.id(), std::string(ShortStateName(job.state())), Progress(job),
                     EnumShort(v1::Method_descriptor(), job.spec().method()),
                     job.spec().name().empty() ? "-" : job.spec().name(), Time(job.create_time())});
   }

@@ -7,6 +7,7 @@
 #include "client/view/event_lines.h"
 #include "client/view/job_progress.h"
 #include "client/view/terminal_view.h"
+#include "common/job_state.h"
 
 namespace ptune::ctl {
 namespace {
@@ -57,7 +58,7 @@ class LiveWatch {
 int FinalExitCode(CtlContext* ctx, const v1::Job& job) {
   int code = ExitCodeForState(job.state());
   if (code != kExitOk) {
-    *ctx->err << "ptunectl: job " << job.id() << " ended " << client::ShortStateName(job.state());
+    *ctx->err << "ptunectl: job " << job.id() << " ended " << ShortStateName(job.state());
     if (!job.state_reason().empty()) *ctx->err << ": " << job.state_reason();
     *ctx->err << "\n";
   }

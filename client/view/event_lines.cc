@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/job_state.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace ptune::client {
@@ -52,19 +53,13 @@ std::string LevelName(v1::LogLine::Level level) {
 
 }  // namespace
 
-std::string ShortStateName(v1::JobState state) {
-  std::string name = v1::JobState_Name(state);
-  return name.empty() ? absl::StrCat(static_cast<int>(state))
-                      : name.substr(std::string("JOB_STATE_").size());
-}
-
 std::string FormatEventLine(const v1::JobEvent& event) {
   std::string prefix = absl::StrCat("#", event.seq(), " ");
   switch (event.kind_case()) {
     case v1::JobEvent::kState: {
       const v1::StateChange& s = event.state();
-      std::string line =
-          absl::StrCat(prefix, "state ", ShortStateName(s.from()), " -> ", ShortStateName(s.to()));
+      std::string line = absl::StrCat(prefix, "state ", std::string(ShortStateName(s.from())),
+                                      " -> ", std::string(ShortStateName(s.to())));
       if (!s.worker_id().empty()) absl::StrAppend(&line, " on ", s.worker_id());
       if (!s.reason().empty()) absl::StrAppend(&line, " (", s.reason(), ")");
       return line;

@@ -17,9 +17,6 @@ std::string FormatEventLine(const ptune::v1::JobEvent& event);
 // The event in the protobuf JSON mapping on one line (for `-o jsonl`).
 std::string FormatEventJson(const ptune::v1::JobEvent& event);
 
-// "QUEUED", "RUNNING", ... (the JobState name without its prefix).
-std::string ShortStateName(ptune::v1::JobState state);
-
 }  // namespace ptune::client
 
 #endif  // PTUNE_CLIENT_VIEW_EVENT_LINES_H_

@@ -6,11 +6,6 @@ namespace ptune::client {
 
 namespace v1 = ::ptune::v1;
 
-bool IsFinalState(v1::JobState state) {
-  return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
-         state == v1::JOB_STATE_CANCELLED;
-}
-
 namespace {
 
 double Seconds(const google::protobuf::Timestamp& t) { return t.seconds() + t.nanos() * 1e-9; }

@@ -88,8 +88,6 @@ class JobProgress {
   uint64_t step_seconds_count_ = 0;
 };
 
-bool IsFinalState(ptune::v1::JobState state);
-
 }  // namespace ptune::client
 
 #endif  // PTUNE_CLIENT_VIEW_JOB_PROGRESS_H_

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/job_state.h"
 
 namespace ptune::client {
 
@@ -17,8 +18,7 @@ constexpr const char* kUnicodeLevels[] = {"▁", "▂", "▃", "▄", "▅", "�
 constexpr char kAsciiLevels[] = "_.-:=+*#";
 
 std::string StateName(v1::JobState state, bool color) {
-  std::string name = v1::JobState_Name(state);
-  name = name.substr(std::string("JOB_STATE_").size());
+  std::string name(ShortStateName(state));
   if (!color) return name;
   const char* code = "36";  // cyan: queued / running
   if (state == v1::JOB_STATE_SUCCEEDED) code = "32";

@@ -35,6 +35,7 @@ struct Flags {
   std::string tls_ca, tls_cert, tls_key;
   uint32_t max_cpu_jobs = 1;
   std::string work_dir = "ptune-worker-data";
+  std::string models_dir;
   std::string metrics_listen;
   int threads = 0;
   std::vector<std::string> labels;
@@ -62,6 +63,10 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--shutdown-timeout", f.shutdown_timeout_s,
                  "Seconds to wait for jobs to checkpoint and be confirmed on SIGTERM")
       ->capture_default_str();
+  app.add_option("--models-dir", f.models_dir,
+                 "Directory of HF-format model folders: a spec's model.source NAME loads "
+                 "<models-dir>/NAME (config.json + *.safetensors + tokenizer.json)")
+      ->check(CLI::ExistingDirectory);
   app.add_flag("--keep-job-dirs", f.keep_job_dirs, "Keep job directories after completion");
   app.add_option("--job-memory-limit-mb", f.job_memory_limit_mb,
                  "Per-job bound on working memory besides the model, in MiB (0: the "
@@ -217,7 +222,9 @@ int main(int argc, char** argv) {
   }
   (*metrics)->SetDevices(options.devices);
   // One loaded copy of each backbone for every job this worker runs.
-  ptune::engine::BackboneCache backbones;
+  ptune::engine::BackboneCache::Options cache_options;
+  cache_options.models_dir = flags.models_dir;
+  ptune::engine::BackboneCache backbones(cache_options);
   ptune::agent::EngineRunner runner(&backbones);
   options.runner = &runner;
   options.metrics = metrics->get();

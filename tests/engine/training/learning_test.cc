@@ -50,6 +50,7 @@ TEST(PtLearningTest, PromptTuningOnUseLiteBeatsChanceOnSentiment) {
       (std::filesystem::temp_directory_path() / ("ptune_learning_" + std::to_string(::getpid())))
           .string();
   options.sink = &sink;
+  ApplySpecDefaults(&spec);  // what the scheduler (or ptune-train) does before RunJob
   auto result = RunJob(spec, options);
   std::filesystem::remove_all(options.output_dir);
   ASSERT_TRUE(result.ok()) << result.status();
