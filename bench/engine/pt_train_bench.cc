@@ -13,7 +13,7 @@
 // curve and the final validation/test accuracy.
 // anchors: on the same split as SPEC, the frozen encoder without a prompt: zero-shot
 // verbalizer accuracy and a logistic-regression linear probe (frozen_anchors.h), the
-// anchors the accuracy figures are read against (DESIGN §4 quotes ~86.8% for a probe
+// anchors the accuracy figures are read against (docs/use-lite.md quotes ~86.8% for a probe
 // measured elsewhere).
 // Each subcommand prints /proc/loadavg at its start and end: the figures are only as
 // good as the machine was idle. bench/engine/run_evidence.sh runs the documented set.

@@ -1,4 +1,4 @@
-// DePT (DESIGN §2.2): the position-wise update, the init, the groups, the gradients.
+// DePT (docs/methods.md, "DePT"): the position-wise update, the init, the groups, the gradients.
 #include "worker/engine/methods/dept.h"
 
 #include <gtest/gtest.h>

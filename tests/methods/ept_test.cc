@@ -1,4 +1,4 @@
-// EPT (ptune's reconstruction, DESIGN §2.3): the properties that pin the math.
+// EPT (ptune's reconstruction, docs/methods.md "EPT"): the properties that pin the math.
 #include "worker/engine/methods/ept.h"
 
 #include <gtest/gtest.h>

@@ -14,7 +14,7 @@ ptune::v1::JobSpec Spec(uint32_t length, uint32_t max_seq_len) {
 }
 
 TEST(PromptBudgetTest, DerivesDeptPaperShapeFromPtBudget) {
-  // DESIGN §2.2: l = 100, d = 768, L = 256 gives (m, r) = (60, 30), exactly l d.
+  // docs/methods.md (DePT budget): l = 100, d = 768, L = 256 gives (m, r) = (60, 30), exactly l d.
   absl::StatusOr<DecomposedShape> s = ResolveDecomposedShape(Spec(100, 256), 768);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->short_length, 60);

@@ -1,4 +1,4 @@
-// TSLoss (ptune's reconstruction, DESIGN §2.4): values on clouds with known diagrams,
+// TSLoss (ptune's reconstruction, docs/methods.md "TSLoss"): values on clouds with known diagrams,
 // gradients against finite differences, scale invariance, schedule and warm-up.
 #include "worker/engine/methods/tsloss.h"
 

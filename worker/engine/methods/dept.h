@@ -1,7 +1,7 @@
 #ifndef PTUNE_WORKER_ENGINE_METHODS_DEPT_H_
 #define PTUNE_WORKER_ENGINE_METHODS_DEPT_H_
 
-// DePT, decomposed prompt tuning (Shi & Lipani, ICLR 2024; DESIGN §2.2):
+// DePT, decomposed prompt tuning (Shi & Lipani, ICLR 2024; docs/methods.md):
 //   E' = E + s (A B),  backbone input [P_s ; E'].
 // Torch header.
 

@@ -3,7 +3,7 @@
 
 // EPT, efficient prompt tuning by multi-space projection and prompt fusion (Lan et al.,
 // arXiv 2405.11464, AAAI 2025). The paper's equations are not available to us; this is
-// ptune's reconstruction (DESIGN §2.3, docs/methods.md):
+// ptune's reconstruction (docs/methods.md, "EPT"):
 //   E'  = E + s (A B)                               DePT decomposition
 //   F   = softmax(P_s (A B)^T / sqrt(d)) (A B)      prompt fusion
 //   P_f = P_s + gamma * F                           (gamma: scalar or per-dim gate)

@@ -1,7 +1,7 @@
 #ifndef PTUNE_WORKER_ENGINE_METHODS_LOWRANK_UPDATE_H_
 #define PTUNE_WORKER_ENGINE_METHODS_LOWRANK_UPDATE_H_
 
-// DePT's position-wise low-rank update of the input embeddings (DESIGN §2.2):
+// DePT's position-wise low-rank update of the input embeddings (docs/methods.md, "DePT"):
 // E' = E + s (A B), A: L x r, B: r x d, s = alpha / sqrt(r). Shared by DePT and EPT.
 // Torch header.
 

@@ -1,8 +1,8 @@
 #ifndef PTUNE_WORKER_ENGINE_METHODS_MULTI_SPACE_PROJECTION_H_
 #define PTUNE_WORKER_ENGINE_METHODS_MULTI_SPACE_PROJECTION_H_
 
-// EPT's multi-space projection and gating network (ptune's reconstruction, DESIGN §2.3
-// steps 3-4; see docs/methods.md):
+// EPT's multi-space projection and gating network (ptune's reconstruction, docs/methods.md
+// "EPT", steps 3-4):
 //   P_k = P_f + P_f U_k V_k            (k = 1..K, U_k: d x q, V_k: q x d)
 //   g   = softmax(W_g pool + b_g)      (W_g: K x p, b_g: K)
 //   P_r = sum_k g_k P_k = P_f + sum_k g_k (P_f U_k) V_k   (because sum_k g_k = 1)

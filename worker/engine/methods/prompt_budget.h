@@ -2,7 +2,7 @@
 #define PTUNE_WORKER_ENGINE_METHODS_PROMPT_BUDGET_H_
 
 // Shapes and trainable-parameter counts of PT, DePT and EPT, and the derivation of
-// DePT's (m, r) from PT's budget l*d (DESIGN §2.2). Torch-free, so the scheduler or a
+// DePT's (m, r) from PT's budget l*d (docs/methods.md, "DePT"). Torch-free, so the scheduler or a
 // client could show parameter counts without linking LibTorch.
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #ifndef PTUNE_WORKER_ENGINE_METHODS_PT_H_
 #define PTUNE_WORKER_ENGINE_METHODS_PT_H_
 
-// PT, vanilla prompt tuning (Lester et al. 2021; HF PEFT PROMPT_TUNING; DESIGN §2.1):
+// PT, vanilla prompt tuning (Lester et al. 2021; HF PEFT PROMPT_TUNING; docs/methods.md):
 // a trainable l x d prompt P prepended to the frozen token embeddings, input [P ; E].
 // Torch header.
 

@@ -1,7 +1,7 @@
 #ifndef PTUNE_WORKER_ENGINE_METHODS_TOPOLOGY_REPORT_H_
 #define PTUNE_WORKER_ENGINE_METHODS_TOPOLOGY_REPORT_H_
 
-// Topological telemetry of the prompt (DESIGN §2.4 "structural evolution"): every k
+// Topological telemetry of the prompt (docs/methods.md, "Topology telemetry"): every k
 // steps, also when TSLoss is off, the Vietoris-Rips diagram of the prompt rows and its
 // summary. Torch header.
 //

@@ -2,8 +2,8 @@
 #define PTUNE_WORKER_ENGINE_METHODS_TSLOSS_H_
 
 // TSLoss, the topological soft-prompt loss (Huang et al., arXiv 2602.16500). The paper's
-// exact loss is not available; this is ptune's reconstruction (DESIGN §2.4,
-// docs/methods.md). On the n rows of the prompt the backbone sees, with distances D
+// exact loss is not available; this is ptune's reconstruction (docs/methods.md
+// "TSLoss"). On the n rows of the prompt the backbone sees, with distances D
 // (Euclidean or cosine, divided by their mean when normalised):
 //   L0 = c sum_{finite H0 bars} death        (or c sum |death - eta| with a target eta)
 //   L1 = c sum_{H1 bars} (death - birth)

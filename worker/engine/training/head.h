@@ -5,7 +5,7 @@
 //
 // Verbalizer head (default): logits = temperature * cos(pooled, v_c), where v_c is the
 // frozen backbone's own pooled embedding of label c's verbalizer text, computed once
-// without the prompt. Nothing in it trains, so only the prompt learns (DESIGN §4).
+// without the prompt. Nothing in it trains, so only the prompt learns (docs/training.md).
 // Linear head: a trainable Linear(output_size, C) (C = 1 for regression).
 
 #include <torch/torch.h>
