@@ -91,7 +91,9 @@ int Cluster::Ctl(const std::vector<std::string>& args, std::string* out,
                  std::chrono::seconds timeout) {
   std::vector<std::string> argv = {PTUNE_CTL_BIN, "--server", address()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv, out, timeout);
+  support::CommandResult result = support::RunCommand(std::move(argv), timeout);
+  if (out != nullptr) *out = std::move(result.out);
+  return result.exit_code;
 }
 
 std::string Cluster::Submit(const std::string& spec_path) {
@@ -142,8 +144,8 @@ std::vector<v1::JobEvent> Cluster::WatchAll(const std::string& job_id,
 
 std::string Cluster::Logs() const {
   std::string out;
-  if (scheduler_) out += "--- scheduler log:\n" + Tail(scheduler_->Log()) + "\n";
-  for (const auto& [id, w] : workers_) out += "--- " + id + " log:\n" + Tail(w->Log()) + "\n";
+  if (scheduler_) out += "--- scheduler log:\n" + Tail(scheduler_->Stdout()) + "\n";
+  for (const auto& [id, w] : workers_) out += "--- " + id + " log:\n" + Tail(w->Stdout()) + "\n";
   return out;
 }
 

@@ -14,9 +14,13 @@
 #include <vector>
 
 #include "ptune/v1/job_service.grpc.pb.h"
-#include "tests/e2e/child_process.h"
+#include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 
 namespace ptune::e2e {
+
+using ::ptune::support::ChildProcess;
+using ::ptune::support::FreePort;
 
 class Cluster {
  public:

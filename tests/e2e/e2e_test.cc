@@ -131,7 +131,7 @@ TEST_F(E2eWorkerLoss, Kill9OfTheWorkerResumesTheJobOnTheOtherWorkerFromItsCheckp
   ASSERT_EQ(done.state(), v1::JOB_STATE_SUCCEEDED) << done.state_reason() << cluster.Logs();
   EXPECT_EQ(done.worker_id(), survivor);
   EXPECT_GE(done.attempt(), 2u);
-  EXPECT_NE(cluster.worker(survivor).Log().find("resuming after step"), std::string::npos)
+  EXPECT_NE(cluster.worker(survivor).Stdout().find("resuming after step"), std::string::npos)
       << "the new attempt did not start from a checkpoint\n"
       << cluster.Logs();
   ExpectGapFreeStream(cluster.WatchAll(id, seconds(30)), 60);
@@ -154,7 +154,7 @@ TEST_F(E2eSchedulerLoss, Kill9OfTheSchedulerLosesNothingAcknowledgedAndTheJobFin
   const auto events = cluster.WatchAll(id, seconds(30));
   ExpectGapFreeStream(events, 60);
   EXPECT_GE(events.size(), before.last_seq()) << "acknowledged events were lost";
-  EXPECT_NE(cluster.worker("w1").Log().find("reconnected"), std::string::npos) << cluster.Logs();
+  EXPECT_NE(cluster.worker("w1").Stdout().find("reconnected"), std::string::npos) << cluster.Logs();
 }
 
 TEST_F(E2eSigterm, SigtermOfAWorkerRequeuesItsJobAtOnceFromAFreshCheckpoint) {
@@ -176,7 +176,7 @@ TEST_F(E2eSigterm, SigtermOfAWorkerRequeuesItsJobAtOnceFromAFreshCheckpoint) {
   ASSERT_EQ(moved.worker_id(), survivor) << cluster.Logs();
   EXPECT_EQ(moved.attempt(), 2u);
   // No checkpoint was due in the run itself: the one it resumes from is the stop's.
-  EXPECT_NE(cluster.worker(survivor).Log().find("resuming after step"), std::string::npos)
+  EXPECT_NE(cluster.worker(survivor).Stdout().find("resuming after step"), std::string::npos)
       << cluster.Logs();
   std::string out;
   EXPECT_EQ(cluster.Ctl({"cancel", id}, &out), 0) << out;
