@@ -54,37 +54,34 @@ EncodedSplit EncodeExamples(const std::vector<Example>& examples, const Tokenize
   return out;
 }
 
-Batch SliceBatch(const EncodedSplit& split, int64_t begin, int64_t end) {
-  const auto rows = [begin, end](const torch::Tensor& t) {
-    return t.defined() ? t.slice(0, begin, end) : t;
-  };
-  Batch batch{rows(split.ids),
-              rows(split.mask),
-              rows(split.labels),
-              rows(split.targets),
+namespace {
+
+// The batch whose rows `rows` picks from every tensor of `split` (undefined stays undefined).
+template <typename Rows>
+Batch BatchOfRows(const EncodedSplit& split, const Rows& rows) {
+  const auto pick = [&rows](const torch::Tensor& t) { return t.defined() ? rows(t) : t; };
+  Batch batch{pick(split.ids),
+              pick(split.mask),
+              pick(split.labels),
+              pick(split.targets),
               0,
-              rows(split.token_labels),
-              rows(split.decoder_ids),
-              rows(split.decoder_mask)};
+              pick(split.token_labels),
+              pick(split.decoder_ids),
+              pick(split.decoder_mask)};
   batch.tokens = batch.mask.sum().item<int64_t>();
   return batch;
 }
 
+}  // namespace
+
+Batch SliceBatch(const EncodedSplit& split, int64_t begin, int64_t end) {
+  return BatchOfRows(split,
+                     [begin, end](const torch::Tensor& t) { return t.slice(0, begin, end); });
+}
+
 Batch GatherBatch(const EncodedSplit& split, const std::vector<int64_t>& indices) {
   const torch::Tensor index = torch::tensor(indices, torch::kLong);
-  const auto rows = [&index](const torch::Tensor& t) {
-    return t.defined() ? t.index_select(0, index) : t;
-  };
-  Batch batch{rows(split.ids),
-              rows(split.mask),
-              rows(split.labels),
-              rows(split.targets),
-              0,
-              rows(split.token_labels),
-              rows(split.decoder_ids),
-              rows(split.decoder_mask)};
-  batch.tokens = batch.mask.sum().item<int64_t>();
-  return batch;
+  return BatchOfRows(split, [&index](const torch::Tensor& t) { return t.index_select(0, index); });
 }
 
 BatchSchedule::BatchSchedule(int64_t split_size, int64_t batch_size, uint64_t seed)
