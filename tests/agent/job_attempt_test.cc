@@ -113,6 +113,36 @@ TEST(JobAttempt, TheResultWaitsForUnsentTelemetry) {
   EXPECT_EQ(out[1].finished().last_index(), 2u);
 }
 
+// The WorkerKills flake: with batching, step records 37-40 sat in the buffer while the
+// step-40 checkpoint went out; the worker died, the next attempt resumed after step 40
+// and those records were never streamed.
+TEST(JobAttempt, ACheckpointNeverGoesOutAheadOfTheStepRecordsItCovers) {
+  TelemetryBufferOptions options = Options();
+  options.max_delay = std::chrono::hours(1);  // nothing is due by age
+  JobAttempt attempt(Assignment(), options);
+  const auto now = Clock::now();
+  attempt.AddEvent(Step(1), now);
+  attempt.AddEvent(Step(2), now);
+  EXPECT_EQ(Kinds(Drain(attempt)), "") << "a part batch waits for max_delay";
+  attempt.AddCheckpoint(2, CheckpointChunks("job-1", 2, 2, "abcdef", 4));
+  const auto out = Drain(attempt);
+  ASSERT_EQ(Kinds(out), "TCC") << "the checkpoint flushes the records before it";
+  EXPECT_EQ(out[0].telemetry().events_size(), 2);
+}
+
+TEST(JobAttempt, ACheckpointWaitsWhileTheInFlightWindowHoldsBackEarlierRecords) {
+  TelemetryBufferOptions options = Options();
+  options.max_in_flight = 1;
+  options.max_batch_events = 1;
+  JobAttempt attempt(Assignment(), options);
+  attempt.AddEvent(Step(1), Clock::now());
+  attempt.AddEvent(Step(2), Clock::now());
+  attempt.AddCheckpoint(2, CheckpointChunks("job-1", 2, 2, "abc", 8));
+  EXPECT_EQ(Kinds(Drain(attempt)), "T") << "step 2 is unsent, so the checkpoint waits";
+  attempt.OnTelemetryAck(1);
+  EXPECT_EQ(Kinds(Drain(attempt)), "TC");
+}
+
 TEST(JobAttempt, RewindResendsUnacknowledgedTelemetryAndTheLatestUnacknowledgedCheckpoint) {
   JobAttempt attempt(Assignment(/*acked_index=*/10, /*checkpoint_step=*/50), Options());
   EXPECT_EQ(attempt.step(), 50u);

@@ -36,15 +36,20 @@ void JobAttempt::OnCheckpointAck(uint64_t step) {
 }
 
 void JobAttempt::DrainWrites(Clock::time_point now, std::vector<v1::WorkerMessage>& out) {
-  const bool flush = result_.has_value();
+  // Chunks and the result flush the telemetry before them and wait until every event
+  // queued before them is on the stream. A checkpoint must never reach the scheduler
+  // ahead of the step records it covers: the next attempt resumes after the checkpoint,
+  // so records it never received would be missing from the job's stream for ever.
+  const bool flush = result_.has_value() || !due_.empty();
   while (telemetry_.BatchDue(now, flush)) {
     auto batch = telemetry_.NextBatch();
     if (!batch) break;
     *out.emplace_back().mutable_telemetry() = std::move(*batch);
   }
+  if (telemetry_.unsent() > 0) return;  // the in-flight window is full: later
   out.insert(out.end(), std::make_move_iterator(due_.begin()), std::make_move_iterator(due_.end()));
   due_.clear();
-  if (result_ && !result_sent_ && telemetry_.unsent() == 0) {
+  if (result_ && !result_sent_) {
     result_->set_last_index(telemetry_.last_index());
     *out.emplace_back().mutable_finished() = *result_;
     if (cancel_ack_due_) out.emplace_back().mutable_cancel_ack()->set_job_id(job_id());

@@ -8,9 +8,10 @@
 //     scheduler acknowledges its step (an older checkpoint is never sent again);
 //   * the artifact chunks and the result, re-sent after every reconnect until the
 //     scheduler confirmed the attempt (every event up to JobFinished.last_index acked).
-// Order on a stream: telemetry batches, then checkpoint/artifact chunks, then the result
-// (only once every event was sent, so last_index counts them all), then the cancel
-// acknowledgement when a cancel ended the run.
+// Order on a stream: telemetry batches, then checkpoint/artifact chunks, then the result,
+// then the cancel acknowledgement when a cancel ended the run. Chunks and the result go
+// only once every event queued before them was sent (so a stored checkpoint never runs
+// ahead of the step records it covers, and last_index counts every event).
 //
 // Not thread-safe: the owner serialises calls.
 
