@@ -1,5 +1,10 @@
 #include "server/store/sqlite_job_store.h"
 
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -58,7 +63,10 @@ absl::StatusOr<sqlite3*> Open(const std::string& path) {
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", message));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot open store ", path, ": ", message,
+        "; check that its directory exists and that the file and the directory are writable "
+        "by the scheduler (SQLite creates -wal and -shm files next to it)"));
   }
   sqlite3_busy_timeout(db, 5000);
   return db;
@@ -79,9 +87,8 @@ absl::Status Migrate(sqlite3* db, const std::string& path) {
   absl::StatusOr<int> version = UserVersion(db);
   if (!version.ok()) return version.status();
   if (*version > kSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("store ", path, " has schema version ", *version,
-                     " but this scheduler knows only up to ", kSchemaVersion));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "schema version ", *version, " but this scheduler knows only up to ", kSchemaVersion));
   }
   for (int v = *version; v < kSchemaVersion; ++v) {
     absl::Status status =
@@ -99,9 +106,45 @@ template <typename Proto>
 absl::StatusOr<Proto> Parse(const std::string& bytes, absl::string_view what) {
   Proto proto;
   if (!proto.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("store: cannot parse ", what));
+    return absl::DataLossError(absl::StrCat("cannot parse ", what));
   }
   return proto;
+}
+
+// `status` of the store at `path`, saying which file and, for what an operator must fix,
+// what to do.
+absl::Status InStore(const std::string& path, const absl::Status& status) {
+  if (status.ok()) return status;
+  std::string message = absl::StrCat("store ", path, ": ", status.message());
+  if (absl::IsDataLoss(status)) {
+    absl::StrAppend(&message,
+                    "; the file is damaged or not a ptune store: restore it from a backup, "
+                    "or move it away to start with an empty store");
+  }
+  return absl::Status(status.code(), message);
+}
+
+// Whether a failed write of the store at `path` ran out of space. SQLite reports ENOSPC
+// on a short write as SQLITE_FULL, but a write refused outright (ENOSPC, EFBIG under a
+// file size limit, EDQUOT) as a plain SQLITE_IOERR_WRITE whose errno it does not keep;
+// so look: the disk nearly full, or a file of the store near the process's limit.
+bool OutOfSpace(const std::string& path) {
+  constexpr uintmax_t kSlack = 1 << 20;
+  std::error_code error;
+  const std::filesystem::path file(path);
+  struct statvfs disk;
+  const std::string dir = file.has_parent_path() ? file.parent_path().string() : ".";
+  if (statvfs(dir.c_str(), &disk) == 0 &&
+      static_cast<uintmax_t>(disk.f_bavail) * disk.f_frsize < kSlack) {
+    return true;
+  }
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
+  for (const std::string& name : {path, path + "-wal"}) {
+    const uintmax_t size = std::filesystem::file_size(name, error);
+    if (!error && size + kSlack >= limit.rlim_cur) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -113,10 +156,23 @@ absl::StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Create(
   if (options.path.empty()) return absl::InvalidArgumentError("store path: must not be empty");
   absl::StatusOr<sqlite3*> writer = Open(options.path);
   if (!writer.ok()) return writer.status();
-  absl::Status status = sqlite::Exec(
-      *writer, absl::StrCat("PRAGMA journal_mode=WAL; PRAGMA synchronous=",
-                            options.durable ? "FULL" : "OFF", "; PRAGMA foreign_keys=ON;"));
-  if (status.ok()) status = Migrate(*writer, options.path);
+  // SQLite silently opens a write-protected file read-only; the scheduler would then
+  // fail its first write instead of refusing to start.
+  absl::Status status;
+  if (sqlite3_db_readonly(*writer, "main") == 1) {
+    status = absl::FailedPreconditionError(
+        absl::StrCat("store ", options.path,
+                     " is read-only: make it (and its directory, which holds the -wal and "
+                     "-shm files) writable by the scheduler, or pass --store a writable path"));
+  }
+  if (status.ok()) {
+    status =
+        InStore(options.path,
+                sqlite::Exec(*writer, absl::StrCat("PRAGMA journal_mode=WAL; PRAGMA synchronous=",
+                                                   options.durable ? "FULL" : "OFF",
+                                                   "; PRAGMA foreign_keys=ON;")));
+  }
+  if (status.ok()) status = InStore(options.path, Migrate(*writer, options.path));
   if (!status.ok()) {
     sqlite3_close(*writer);
     return status;
@@ -210,14 +266,19 @@ void SqliteJobStore::CompletionLoop() {
 
 absl::Status SqliteJobStore::WriteTransaction(const std::vector<Pending>& pendings) {
   absl::Status status = sqlite::Exec(writer_db_, "BEGIN IMMEDIATE");
-  if (!status.ok()) return status;
+  if (!status.ok()) return InStore(options_.path, status);
   for (const Pending& pending : pendings) {
     status = WriteBatch(pending.batch);
     if (!status.ok()) break;
   }
   if (status.ok()) status = sqlite::Exec(writer_db_, "COMMIT");
+  if (!status.ok() && sqlite3_extended_errcode(writer_db_) == SQLITE_IOERR_WRITE &&
+      OutOfSpace(options_.path)) {
+    status = absl::ResourceExhaustedError(absl::StrCat(
+        status.message(), ": the store is full; free space on its disk (reads keep working)"));
+  }
   if (!status.ok()) sqlite::Exec(writer_db_, "ROLLBACK").IgnoreError();
-  return status;
+  return InStore(options_.path, status);
 }
 
 absl::Status SqliteJobStore::WriteBatch(const StoreBatch& batch) {
@@ -281,11 +342,11 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::LoadJobs() {
   absl::StatusOr<sqlite::Statement*> s = reader_statements_.Get(
       "SELECT ord, acked_index, last_step, cancel_requested, job, cancel_reason, "
       "spec_fingerprint, lost_leases FROM jobs ORDER BY ord");
-  if (!s.ok()) return s.status();
+  if (!s.ok()) return InStore(options_.path, s.status());
   std::vector<JobRecord> records;
   for (;;) {
     absl::StatusOr<bool> row = (*s)->Step();
-    if (!row.ok()) return row.status();
+    if (!row.ok()) return InStore(options_.path, row.status());
     if (!*row) break;
     JobRecord record;
     record.order = (*s)->Int(0);
@@ -293,7 +354,7 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::LoadJobs() {
     record.last_step = (*s)->Int(2);
     record.cancel_requested = (*s)->Int(3) != 0;
     absl::StatusOr<ptune::v1::Job> job = Parse<ptune::v1::Job>((*s)->Blob(4), "job");
-    if (!job.ok()) return job.status();
+    if (!job.ok()) return InStore(options_.path, job.status());
     record.job = *std::move(job);
     record.cancel_reason = (*s)->Blob(5);
     record.spec_fingerprint = (*s)->Blob(6);
@@ -309,17 +370,17 @@ absl::StatusOr<std::vector<ptune::v1::JobEvent>> SqliteJobStore::ReadEvents(
   std::lock_guard<std::mutex> lock(reader_mu_);
   absl::StatusOr<sqlite::Statement*> s = reader_statements_.Get(
       "SELECT event FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
-  if (!s.ok()) return s.status();
+  if (!s.ok()) return InStore(options_.path, s.status());
   (*s)->BindText(1, job_id);
   (*s)->Bind(2, static_cast<int64_t>(after_seq));
   (*s)->Bind(3, static_cast<int64_t>(limit));
   std::vector<ptune::v1::JobEvent> events;
   for (;;) {
     absl::StatusOr<bool> row = (*s)->Step();
-    if (!row.ok()) return row.status();
+    if (!row.ok()) return InStore(options_.path, row.status());
     if (!*row) break;
     absl::StatusOr<ptune::v1::JobEvent> event = Parse<ptune::v1::JobEvent>((*s)->Blob(0), "event");
-    if (!event.ok()) return event.status();
+    if (!event.ok()) return InStore(options_.path, event.status());
     events.push_back(*std::move(event));
   }
   (*s)->Reset();
@@ -331,11 +392,11 @@ absl::StatusOr<JobBlob> SqliteJobStore::ReadBlob(const std::string& job_id,
   std::lock_guard<std::mutex> lock(reader_mu_);
   absl::StatusOr<sqlite::Statement*> s = reader_statements_.Get(
       "SELECT step, sha256, data FROM blobs WHERE job_id = ?1 AND name = ?2");
-  if (!s.ok()) return s.status();
+  if (!s.ok()) return InStore(options_.path, s.status());
   (*s)->BindText(1, job_id);
   (*s)->BindText(2, name);
   absl::StatusOr<bool> row = (*s)->Step();
-  if (!row.ok()) return row.status();
+  if (!row.ok()) return InStore(options_.path, row.status());
   if (!*row) {
     (*s)->Reset();
     return absl::NotFoundError(absl::StrCat("job ", job_id, " has no artifact \"", name, "\""));
@@ -349,15 +410,15 @@ absl::StatusOr<std::vector<ptune::v1::WorkerInfo>> SqliteJobStore::LoadWorkers()
   std::lock_guard<std::mutex> lock(reader_mu_);
   absl::StatusOr<sqlite::Statement*> s =
       reader_statements_.Get("SELECT info FROM workers ORDER BY id");
-  if (!s.ok()) return s.status();
+  if (!s.ok()) return InStore(options_.path, s.status());
   std::vector<ptune::v1::WorkerInfo> workers;
   for (;;) {
     absl::StatusOr<bool> row = (*s)->Step();
-    if (!row.ok()) return row.status();
+    if (!row.ok()) return InStore(options_.path, row.status());
     if (!*row) break;
     absl::StatusOr<ptune::v1::WorkerInfo> info =
         Parse<ptune::v1::WorkerInfo>((*s)->Blob(0), "worker");
-    if (!info.ok()) return info.status();
+    if (!info.ok()) return InStore(options_.path, info.status());
     workers.push_back(*std::move(info));
   }
   (*s)->Reset();

@@ -32,9 +32,12 @@ struct SqliteStoreOptions {
 // commit order, so they overlap the next transaction's fsync.
 class SqliteJobStore : public JobStore {
  public:
-  // Opens (creating and migrating) the database. INVALID_ARGUMENT for an empty path,
-  // UNAVAILABLE when the file cannot be opened, FAILED_PRECONDITION when it was written
-  // by a newer schema.
+  // Opens (creating and migrating) the database. INVALID_ARGUMENT for an empty path;
+  // FAILED_PRECONDITION when the file or its directory cannot be opened or written
+  // (read-only), or it was written by a newer schema; DATA_LOSS when it is damaged or
+  // not a SQLite file. Every error of the store names its file and, where an operator
+  // must act, what to do; a write that fails because the disk is full (or a file size
+  // limit is hit) is RESOURCE_EXHAUSTED and leaves the store usable once space is freed.
   static absl::StatusOr<std::unique_ptr<SqliteJobStore>> Create(const SqliteStoreOptions& options);
   // Flushes pending batches, then closes.
   ~SqliteJobStore() override;

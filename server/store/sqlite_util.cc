@@ -8,10 +8,18 @@
 namespace ptune::server::sqlite {
 
 absl::Status Error(sqlite3* db, absl::string_view what) {
-  const int code = sqlite3_extended_errcode(db);
+  const int code = sqlite3_extended_errcode(db) & 0xff;
   std::string message = absl::StrCat("sqlite: ", what, ": ", sqlite3_errmsg(db));
-  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ||
-      (code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_FULL) {
+  if (code == SQLITE_FULL) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(message, ": the store is full; free space on its disk (reads keep working)"));
+  }
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return absl::DataLossError(message);
+  if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(message, "; make the store file and its directory writable by the scheduler"));
+  }
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR) {
     return absl::UnavailableError(message);
   }
   return absl::InternalError(message);

@@ -13,7 +13,10 @@
 
 namespace ptune::server::sqlite {
 
-// The connection's last error as a Status naming `what`.
+// The connection's last error as a Status naming `what`: RESOURCE_EXHAUSTED when the
+// disk is full (SQLITE_FULL), DATA_LOSS for a damaged or foreign file,
+// FAILED_PRECONDITION for a read-only one, UNAVAILABLE for transient I/O and locking
+// errors, INTERNAL otherwise.
 absl::Status Error(sqlite3* db, absl::string_view what);
 
 // Runs statements that return no rows (schema, pragmas, BEGIN/COMMIT).
