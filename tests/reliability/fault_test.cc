@@ -63,9 +63,14 @@ TEST(StreamCheck, FlagsGapsRepeatsAndBackwardStepsPerKind) {
   events.back().mutable_eval()->set_step(10);
   events.back().mutable_eval()->set_split("validation");
   events.push_back(event(3, 1));
-  events.back().mutable_eval()->set_step(10);  // final evaluation, same attempt
-  events.back().mutable_eval()->set_split("validation");
+  events.back().mutable_eval()->set_step(10);  // the final evaluation: another split
+  events.back().mutable_eval()->set_split("test");
   EXPECT_EQ(StreamViolation(events), "");
+  auto final_repeat = events;
+  final_repeat.push_back(event(4, 1));
+  final_repeat.back().mutable_eval()->set_step(10);  // validation again, same attempt
+  final_repeat.back().mutable_eval()->set_split("validation");
+  EXPECT_NE(StreamViolation(final_repeat), "");
   auto gap = events;
   gap.back().set_seq(4);
   EXPECT_NE(StreamViolation(gap), "");

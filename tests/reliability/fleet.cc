@@ -122,8 +122,8 @@ std::string ShortJobYaml(const std::string& name, int steps) {
 
 std::string StreamViolation(const std::vector<v1::JobEvent>& events) {
   // Eval records are per split (validation, test), so they are keyed by kind and split.
-  // Value: the last step seen and the attempt that sent it.
-  std::map<std::pair<int, std::string>, std::pair<uint64_t, uint32_t>> last;
+  // Value: the last step seen.
+  std::map<std::pair<int, std::string>, uint64_t> last;
   for (size_t i = 0; i < events.size(); ++i) {
     const v1::JobEvent& e = events[i];
     if (e.seq() != i + 1) {
@@ -147,19 +147,13 @@ std::string StreamViolation(const std::vector<v1::JobEvent>& events) {
         continue;
     }
     const std::string split = e.has_eval() ? e.eval().split() : "";
-    auto [it, first] =
-        last.emplace(std::make_pair(e.kind_case(), split), std::make_pair(step, e.attempt()));
+    auto [it, first] = last.emplace(std::make_pair(e.kind_case(), split), step);
     if (!first) {
-      // The engine's final evaluation re-reports the last step's validation split (with
-      // the selected prompt) in the same attempt; that is the one repeat allowed.
-      const bool final_eval =
-          e.has_eval() && step == it->second.first && e.attempt() == it->second.second;
-      if (step <= it->second.first && !final_eval) {
+      if (step <= it->second) {
         return absl::StrCat("seq ", e.seq(), " kind ", e.kind_case(), split, " step ", step,
-                            " after step ", it->second.first, " (attempts ", it->second.second,
-                            ", ", e.attempt(), ")");
+                            " after step ", it->second, " (attempt ", e.attempt(), ")");
       }
-      it->second = {step, e.attempt()};
+      it->second = step;
     }
   }
   return "";

@@ -65,7 +65,7 @@ std::string ShortJobYaml(const std::string& name, int steps);
 
 // Checks a job's stream read from seq 0: seq is 1..n without gaps or duplicates, and
 // per event kind (step, eval per split, topology, checkpoint) the step numbers strictly
-// increase (the final evaluation may repeat the last step within one attempt).
+// increase, so no (step, kind) is streamed twice, not even by the final evaluation.
 // Returns "" or a description of the first violation.
 std::string StreamViolation(const std::vector<v1::JobEvent>& events);
 

@@ -112,6 +112,7 @@ bool Trainer::EvaluateValidation(uint64_t step) {
   for (const auto& [name, value] : eval.metrics)
     (*event.mutable_eval()->mutable_metrics())[name] = value;
   Emit(std::move(event));
+  last_validation_step_ = step;
   if (early_stopping_.Record(model_->SelectionScore(eval.metrics))) {
     best_.clear();
     for (const auto& [name, t] : TrainableTensors()) best_.emplace_back(name, t.detach().clone());
@@ -172,6 +173,10 @@ std::map<std::string, double> Trainer::FinalEvaluation() {
       (*event.mutable_eval()->mutable_metrics())[metric] = value;
       metrics[absl::StrCat(name, "_", metric)] = value;
     }
+    // A stream never carries (step, split) twice: the periodic evaluation at this step
+    // was streamed already, and the selected prompt's validation metrics are those of
+    // the best periodic one (and the job's final metrics).
+    if (step_ == last_validation_step_ && event.eval().split() == "validation") continue;
     Emit(std::move(event));
   }
   return metrics;

@@ -60,7 +60,9 @@ class Trainer {
   absl::Status Restore(const std::string& bytes);
 
   // Trains from the current step to train.steps (or until early stopping / should_stop),
-  // then evaluates the best validation state on the validation and test splits.
+  // then evaluates the best validation state on the validation and test splits. The
+  // final validation record is streamed only when no periodic one was at that step, so
+  // the stream never repeats a (step, split); final_metrics always has both splits.
   // INTERNAL "loss is nan at step N" when the loss stops being finite.
   absl::StatusOr<TrainOutcome> Train();
 
@@ -109,6 +111,8 @@ class Trainer {
   double loss_window_sum_ = 0.0;
   uint64_t loss_window_count_ = 0;
   double last_train_loss_ = 0.0;
+  // Step of the last validation record this trainer emitted (0: none yet).
+  uint64_t last_validation_step_ = 0;
 };
 
 // Fills `event.time` with the current wall-clock time.
