@@ -4,12 +4,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "worker/engine/backbone_resolver.h"
-#include "worker/engine/backbones/file_bytes.h"
 #include "worker/engine/cli/inference.h"
 #include "worker/engine/formats/artifacts.h"
 #include "worker/engine/hf/generate.h"
 #include "worker/engine/hf/hf_model.h"
+#include "worker/engine/tokenizers/hf_tokenizer.h"
 
 namespace ptune::engine {
 namespace {
@@ -58,7 +59,7 @@ absl::Status RunForward(const ForwardArgs& args) {
   auto loaded = LoadLanguageModel(args.model_dir, args.models_dir);
   if (!loaded.ok()) return loaded.status();
   LanguageModelImpl& lm = *loaded->language_model;
-  auto bytes = ReadFileBytes(args.inputs_path);
+  auto bytes = ReadFile(args.inputs_path);
   if (!bytes.ok()) return bytes.status();
   auto file = DecodeSafetensors(*bytes, args.inputs_path);
   if (!file.ok()) return file.status();
@@ -85,7 +86,7 @@ absl::Status RunForward(const ForwardArgs& args) {
   const torch::Tensor logits = lm.Forward(inputs).to(torch::kFloat32);
   SafetensorsFile out;
   out.tensors.push_back(TensorEntry("logits", logits));
-  return WriteFileBytes(args.out_path, EncodeSafetensors(out));
+  return WriteFileAtomically(args.out_path, EncodeSafetensors(out));
 }
 
 absl::StatusOr<std::string> RunGenerate(const GenerateArgs& args) {
@@ -119,6 +120,10 @@ absl::StatusOr<std::string> RunGenerate(const GenerateArgs& args) {
   torch::NoGradGuard no_grad;
   auto ids = hf::Generate(*model, backbone.tokenizer->Encode(args.text), prompt, options);
   if (!ids.ok()) return ids.status();
+  // HF's decode(ids, skip_special_tokens=True): a story model may emit BOS mid-stream.
+  if (const auto* hf_tokenizer = dynamic_cast<const HfTokenizer*>(backbone.tokenizer.get())) {
+    return hf_tokenizer->Decode(*ids, /*skip_special_tokens=*/true);
+  }
   const int64_t eos = backbone.tokenizer->eos_id();
   if (!ids->empty() && ids->back() == eos) ids->pop_back();
   return backbone.tokenizer->Decode(*ids);
