@@ -1,7 +1,9 @@
 # Every dependency is a Debian 12 package, installed by scripts/setup.sh.
 # The engine needs LibTorch and Protobuf only; the service parts add gRPC and friends.
 find_package(Threads REQUIRED)
-find_package(Torch REQUIRED)
+if(NOT PTUNE_WITHOUT_TORCH)
+  find_package(Torch REQUIRED)
+endif()
 # Debian ships no protobuf CMake config, so Protobuf is found in module mode.
 find_package(Protobuf REQUIRED)
 find_package(absl CONFIG REQUIRED)
