@@ -3,7 +3,7 @@
     make OUT_DIR [NAME ...]            writes OUT_DIR/NAME (random weights, config.json +
                                        model.safetensors) that both sides load; NAME is one of
                                        MODELS below (default: llama t5)
-    step MODEL_DIR STEPS WARMUP [--batch B] [--prompt-len P] [--text-len L] [--threads T]
+    step MODEL_DIR STEPS WARMUP [--batch B] [--prompt-len P] [--text-len L] [--threads T] [--device D]
                                        times STEPS PT steps after WARMUP untimed ones and prints
                                        one line per timed step: "step_s <seconds> loss <value>"
 
@@ -60,17 +60,18 @@ def make(out_dir, names):
         print(f"{name}: {params / 1e6:.1f}M parameters -> {d}")
 
 
-def step(model_dir, steps, warmup, batch, prompt_len, text_len, threads):
+def step(model_dir, steps, warmup, batch, prompt_len, text_len, threads, device):
     from transformers import AutoConfig, LlamaForCausalLM, T5ForConditionalGeneration
     torch.set_num_threads(threads)
     config = AutoConfig.from_pretrained(model_dir)
     cls = T5ForConditionalGeneration if config.is_encoder_decoder else LlamaForCausalLM
-    model = cls.from_pretrained(model_dir).eval()
+    model = cls.from_pretrained(model_dir).eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)
     torch.manual_seed(1)
     table = model.get_input_embeddings().weight
-    prompt = (torch.randn(prompt_len, table.shape[1]) * table.std()).requires_grad_(True)
+    # Random draws on the CPU generator (the C++ side's stream), then moved.
+    prompt = (torch.randn(prompt_len, table.shape[1]) * table.std().item()).to(device).requires_grad_(True)
     optimizer = torch.optim.AdamW([prompt], lr=1e-3, weight_decay=0.01)
     ids = torch.randint(3, config.vocab_size, (batch, text_len))
     mask = torch.ones(batch, prompt_len + text_len, dtype=torch.long)
@@ -78,6 +79,7 @@ def step(model_dir, steps, warmup, batch, prompt_len, text_len, threads):
         labels = torch.randint(3, config.vocab_size, (batch, LABEL_LEN))
     else:
         labels = torch.cat([torch.full((batch, prompt_len), -100), ids], 1)
+    ids, mask, labels = ids.to(device), mask.to(device), labels.to(device)
     for i in range(warmup + steps):
         start = time.perf_counter()
         optimizer.zero_grad()
@@ -85,9 +87,10 @@ def step(model_dir, steps, warmup, batch, prompt_len, text_len, threads):
         loss = model(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
         loss.backward()
         optimizer.step()
+        loss_value = loss.item()  # on CUDA this waits for the step
         elapsed = time.perf_counter() - start
         if i >= warmup:
-            print(f"step_s {elapsed:.6f} loss {loss.item():.4f}", flush=True)
+            print(f"step_s {elapsed:.6f} loss {loss_value:.4f}", flush=True)
 
 
 def main(argv):
@@ -108,8 +111,9 @@ def main(argv):
     parser.add_argument("--prompt-len", type=int, default=20)
     parser.add_argument("--text-len", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:n] (untested: no GPU here)")
     a = parser.parse_args(argv[1:])
-    step(a.model_dir, a.steps, a.warmup, a.batch, a.prompt_len, a.text_len, a.threads)
+    step(a.model_dir, a.steps, a.warmup, a.batch, a.prompt_len, a.text_len, a.threads, a.device)
 
 
 if __name__ == "__main__":

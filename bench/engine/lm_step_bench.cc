@@ -3,7 +3,7 @@
 // bench/engine/hf_lm_step.py, HF transformers' same step, and prints the ratio.
 //
 //   lm_step_bench --model DIR [--steps N] [--warmup W] [--threads T]
-//                 [--batch B] [--prompt-len P] [--text-len L]
+//                 [--batch B] [--prompt-len P] [--text-len L] [--device D]
 //
 // The step, identical to the Python side: a P-row soft prompt (default 20; d wide, the only
 // trainable tensor, AdamW lr 1e-3 weight decay 0.01) prepended to EmbedTokens of a fixed
@@ -46,10 +46,10 @@ torch::Tensor PromptLoss(ptune::engine::hf::HfModel& model, const StepShape& sha
   ptune::engine::LanguageModelInputs inputs;
   inputs.embeds =
       torch::cat({prompt.unsqueeze(0).expand({batch, -1, -1}), model.EmbedTokens(ids)}, 1);
-  inputs.mask = torch::ones({batch, prompt_len + text_len}, torch::kLong);
+  inputs.mask = torch::ones({batch, prompt_len + text_len}, ids.options());
   if (model.is_encoder_decoder()) {
     inputs.decoder_input_ids =
-        torch::cat({torch::full({batch, 1}, model.decoder_start_token_id(), torch::kLong),
+        torch::cat({torch::full({batch, 1}, model.decoder_start_token_id(), labels.options()),
                     labels.narrow(1, 0, kLabelLen - 1)},
                    1);
     torch::Tensor logits = model.Forward(inputs);
@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   CLI::App app{"CPU step time of ptune's PT step on an HF-format model"};
   std::string model_dir;
   int steps = 5, warmup = 1, threads = 2;
+  std::string device_name = "cpu";
   StepShape shape;
   app.add_option("--model", model_dir, "HF model directory")->required();
   app.add_option("--steps", steps, "timed steps")->check(CLI::PositiveNumber);
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch", shape.batch, "sequences per step")->check(CLI::PositiveNumber);
   app.add_option("--prompt-len", shape.prompt_len, "soft prompt rows")->check(CLI::PositiveNumber);
   app.add_option("--text-len", shape.text_len, "text ids per sequence")->check(CLI::PositiveNumber);
+  app.add_option("--device", device_name, "cpu, or cuda[:n] (that path is untested: no GPU here)");
   CLI11_PARSE(app, argc, argv);
+  const torch::Device device(device_name);
 
   torch::set_num_threads(threads);
   std::cout << "loadavg_start " << LoadAverage() << "\n";
@@ -85,14 +88,20 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << model.status() << "\n";
     return 1;
   }
+  (*model)->to(device);
   torch::manual_seed(1);
   torch::Tensor table = (*model)->EmbeddingTable();
-  torch::Tensor prompt = (torch::randn({shape.prompt_len, (*model)->hidden_size()}) * table.std())
-                             .requires_grad_(true);
+  // Random draws on the CPU generator (the Python side's stream), then moved.
+  torch::Tensor prompt =
+      (torch::randn({shape.prompt_len, (*model)->hidden_size()}) * table.std().item<float>())
+          .to(device)
+          .requires_grad_(true);
   torch::optim::AdamW optimizer({prompt}, torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
   const int64_t vocab = (*model)->vocab_size();
-  torch::Tensor ids = torch::randint(3, vocab, {shape.batch, shape.text_len}, torch::kLong);
-  torch::Tensor labels = torch::randint(3, vocab, {shape.batch, kLabelLen}, torch::kLong);
+  torch::Tensor ids =
+      torch::randint(3, vocab, {shape.batch, shape.text_len}, torch::kLong).to(device);
+  torch::Tensor labels =
+      torch::randint(3, vocab, {shape.batch, kLabelLen}, torch::kLong).to(device);
 
   for (int i = 0; i < warmup + steps; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -100,11 +109,11 @@ int main(int argc, char** argv) {
     torch::Tensor loss = PromptLoss(**model, shape, prompt, ids, labels);
     loss.backward();
     optimizer.step();
+    const float loss_value = loss.item<float>();  // on CUDA this waits for the step
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (i >= warmup) {
-      std::cout << absl::StrFormat("step_s %.6f loss %.4f\n", elapsed, loss.item<float>())
-                << std::flush;
+      std::cout << absl::StrFormat("step_s %.6f loss %.4f\n", elapsed, loss_value) << std::flush;
     }
   }
   std::cout << "loadavg_end " << LoadAverage() << "\n";

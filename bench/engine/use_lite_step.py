@@ -1,6 +1,6 @@
 """The plain-PyTorch side of the USE-Lite step benchmark: one prompt-tuning (PT) step in Python.
 
-    use_lite_step.py MODEL_DIR STEPS WARMUP [--batch B] [--prompt-len P] [--text-len L] [--threads T]
+    use_lite_step.py MODEL_DIR STEPS WARMUP [--batch B] [--prompt-len P] [--text-len L] [--threads T] [--device D]
 
 Prints "step_s <seconds> loss <value>" per timed step, like bench/engine/use_lite_step_bench.cc,
 whose step this is (same seeds and order of random draws, so both print the same losses).
@@ -88,8 +88,8 @@ class Layer:
 
 
 class UseLite:
-    def __init__(self, model_dir):
-        w = load_tfjs(model_dir)
+    def __init__(self, model_dir, device):
+        w = {name: t.to(device) for name, t in load_tfjs(model_dir).items()}
         self.embeddings = w["module/Embeddings_en"]
         self.inv_timescales = w[APPLY + "TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1"].reshape(-1)
         self.layers = [Layer(w, 0), Layer(w, 1)]
@@ -102,7 +102,7 @@ class UseLite:
 
     def forward(self, embeds, mask):
         valid = mask.ne(0).to(embeds.dtype).unsqueeze(-1)
-        angles = torch.arange(embeds.shape[1], dtype=embeds.dtype).unsqueeze(1) * self.inv_timescales.unsqueeze(0)
+        angles = torch.arange(embeds.shape[1], dtype=embeds.dtype, device=embeds.device).unsqueeze(1) * self.inv_timescales.unsqueeze(0)
         h = (embeds + (embeds + torch.cat([torch.sin(angles), torch.cos(angles)], 1))) * valid
         key_bias = ((1 - valid.squeeze(-1)) * -1e9).view(embeds.shape[0], 1, 1, -1)
         for layer in self.layers:
@@ -121,18 +121,21 @@ def main(argv):
     parser.add_argument("--prompt-len", type=int, default=20)
     parser.add_argument("--text-len", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:n] (untested: no GPU here)")
     a = parser.parse_args(argv)
     torch.set_num_threads(a.threads)
-    model = UseLite(a.model_dir)
+    model = UseLite(a.model_dir, a.device)
     torch.manual_seed(1)
     table = model.embeddings
-    prompt = (torch.randn(a.prompt_len, table.shape[1]) * table.std()).requires_grad_(True)
+    # Random draws on the CPU generator (the C++ side's stream), then moved.
+    prompt = (torch.randn(a.prompt_len, table.shape[1]) * table.std().item()).to(a.device).requires_grad_(True)
     optimizer = torch.optim.AdamW([prompt], lr=1e-3, weight_decay=0.01)
     ids = torch.randint(3, table.shape[0], (a.batch, a.text_len))
     labels = torch.randint(0, 2, (a.batch,))
     classes = torch.randn(2, 512)
     classes = classes / classes.norm(2, 1, keepdim=True)
     mask = torch.ones(a.batch, a.prompt_len + a.text_len, dtype=torch.long)
+    ids, labels, classes, mask = ids.to(a.device), labels.to(a.device), classes.to(a.device), mask.to(a.device)
     for i in range(a.warmup + a.steps):
         start = time.perf_counter()
         optimizer.zero_grad()
@@ -140,9 +143,10 @@ def main(argv):
         loss = F.cross_entropy(20 * torch.matmul(model.forward(embeds, mask), classes.t()), labels)
         loss.backward()
         optimizer.step()
+        loss_value = loss.item()  # on CUDA this waits for the step
         elapsed = time.perf_counter() - start
         if i >= a.warmup:
-            print(f"step_s {elapsed:.6f} loss {loss.item():.4f}", flush=True)
+            print(f"step_s {elapsed:.6f} loss {loss_value:.4f}", flush=True)
 
 
 if __name__ == "__main__":

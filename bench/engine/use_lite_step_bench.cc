@@ -3,7 +3,7 @@
 // bench/engine/use_lite_step.py, the same step in plain PyTorch on the same TF.js weights.
 //
 //   use_lite_step_bench --model DIR [--steps N] [--warmup W] [--threads T]
-//                       [--batch B] [--prompt-len P] [--text-len L]
+//                       [--batch B] [--prompt-len P] [--text-len L] [--device D]
 //
 // The step, identical to the Python side (same seeds, same order of random draws, so both
 // print the same losses): a P-row soft prompt (default 20 x 256, the only trainable tensor,
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   CLI::App app{"CPU step time of ptune's PT step on USE-Lite"};
   std::string model_dir;
   int steps = 5, warmup = 1, threads = 2;
+  std::string device_name = "cpu";
   int64_t batch = 16, prompt_len = 20, text_len = 32;
   app.add_option("--model", model_dir, "USE-Lite directory (model.json + shards)")->required();
   app.add_option("--steps", steps, "timed steps")->check(CLI::PositiveNumber);
@@ -32,7 +33,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "sequences per step")->check(CLI::PositiveNumber);
   app.add_option("--prompt-len", prompt_len, "soft prompt rows")->check(CLI::PositiveNumber);
   app.add_option("--text-len", text_len, "text ids per sequence")->check(CLI::PositiveNumber);
+  app.add_option("--device", device_name, "cpu, or cuda[:n] (that path is untested: no GPU here)");
   CLI11_PARSE(app, argc, argv);
+  const torch::Device device(device_name);
 
   torch::set_num_threads(threads);
   auto model = ptune::engine::LoadUseLite(model_dir);
@@ -40,16 +43,20 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << model.status() << "\n";
     return 1;
   }
+  (*model)->to(device);
   torch::manual_seed(1);
   const torch::Tensor table = (*model)->EmbeddingTable();
-  torch::Tensor prompt =
-      (torch::randn({prompt_len, table.size(1)}) * table.std()).requires_grad_(true);
+  torch::Tensor prompt = (torch::randn({prompt_len, table.size(1)}) * table.std().item<float>())
+                             .to(device)
+                             .requires_grad_(true);
   torch::optim::AdamW optimizer({prompt}, torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
-  const torch::Tensor ids = torch::randint(3, table.size(0), {batch, text_len}, torch::kLong);
-  const torch::Tensor labels = torch::randint(0, 2, {batch}, torch::kLong);
+  // Random draws on the CPU generator (the Python side's stream), then moved.
+  const torch::Tensor ids =
+      torch::randint(3, table.size(0), {batch, text_len}, torch::kLong).to(device);
+  const torch::Tensor labels = torch::randint(0, 2, {batch}, torch::kLong).to(device);
   torch::Tensor classes = torch::randn({2, 512});
-  classes = classes / classes.norm(2, 1, /*keepdim=*/true);
-  const torch::Tensor mask = torch::ones({batch, prompt_len + text_len}, torch::kLong);
+  classes = (classes / classes.norm(2, 1, /*keepdim=*/true)).to(device);
+  const torch::Tensor mask = torch::ones({batch, prompt_len + text_len}, ids.options());
 
   for (int i = 0; i < warmup + steps; ++i) {
     const auto start = std::chrono::steady_clock::now();
@@ -60,11 +67,11 @@ int main(int argc, char** argv) {
     torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
     loss.backward();
     optimizer.step();
+    const float loss_value = loss.item<float>();  // on CUDA this waits for the step
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (i >= warmup) {
-      std::cout << absl::StrFormat("step_s %.6f loss %.4f\n", elapsed, loss.item<float>())
-                << std::flush;
+      std::cout << absl::StrFormat("step_s %.6f loss %.4f\n", elapsed, loss_value) << std::flush;
     }
   }
   return 0;

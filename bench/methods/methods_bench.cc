@@ -2,7 +2,7 @@
 //
 //   methods_bench --out DIR [--methods pt,dept,ept] [--tsloss off,on] [--seeds 0,1,2]
 //                 [--steps N] [--batch B] [--prompt-length L] [--max-seq-len T]
-//                 [--eval-every K] [--threads N]
+//                 [--eval-every K] [--threads N] [--eval-fraction F]
 //
 // Runs every (method, tsloss, seed) job on USE-Lite + uci-sentiment in one process (the
 // backbone is loaded once and shared) with the same step budget, and writes each run's
@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "common/spec_defaults.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
-#include "common/spec_defaults.h"
 #include "worker/engine/backbones/backbone_cache.h"
 #include "worker/engine/job_runner.h"
 #include "worker/engine/runtime.h"
@@ -54,6 +54,9 @@ struct GridOptions {
   std::vector<std::string> tsloss{"off", "on"};
   std::vector<int> seeds{0, 1, 2};
   int steps = 150, batch = 32, prompt_length = 100, max_seq_len = 32, eval_every = 25;
+  // > 0: validation and test splits of this fraction each (the timing runs of
+  // scripts/bench.sh, where the evaluations would otherwise dominate the run).
+  float eval_fraction = 0;
 };
 
 ptune::v1::JobSpec MakeSpec(const GridOptions& g, const std::string& method, bool tsloss,
@@ -64,6 +67,10 @@ ptune::v1::JobSpec MakeSpec(const GridOptions& g, const std::string& method, boo
   ptune::v1::DataSpec* data = spec.mutable_data();
   data->set_dataset("uci-sentiment");
   data->set_max_seq_len(g.max_seq_len);
+  if (g.eval_fraction > 0) {
+    data->set_validation_fraction(g.eval_fraction);
+    data->set_test_fraction(g.eval_fraction);
+  }
   (*data->mutable_verbalizers())["negative"] = "bad, terrible";
   (*data->mutable_verbalizers())["positive"] = "good, great";
   spec.set_method(method == "ept"    ? ptune::v1::METHOD_EPT
@@ -94,12 +101,14 @@ nlohmann::json LoadOrStartGrid(const GridOptions& g) {
                          {"prompt_length", g.prompt_length},
                          {"max_seq_len", g.max_seq_len},
                          {"eval_every", g.eval_every},
+                         {"eval_fraction", g.eval_fraction},
                          {"runtime", ptune::engine::RuntimeSummary()},
                          {"runs", nlohmann::json::array()}};
   std::ifstream in(g.out + "/grid.json");
   if (!in) return grid;
   nlohmann::json old = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  for (const char* key : {"steps", "batch", "prompt_length", "max_seq_len", "eval_every"}) {
+  for (const char* key :
+       {"steps", "batch", "prompt_length", "max_seq_len", "eval_every", "eval_fraction"}) {
     if (old.is_discarded() || !old.contains(key) || old[key] != grid[key]) {
       std::cerr << "note: " << g.out << "/grid.json has other settings; starting afresh\n";
       return grid;
@@ -173,6 +182,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-seq-len", g.max_seq_len, "Tokens per example")->capture_default_str();
   app.add_option("--eval-every", g.eval_every, "Validation every N steps")->capture_default_str();
   app.add_option("--threads", threads, "Intra-op threads (0: every core)");
+  app.add_option("--eval-fraction", g.eval_fraction,
+                 "Validation and test fractions (timing runs; default: the dataset's)")
+      ->check(CLI::Range(0.0, 0.5));
   CLI11_PARSE(app, argc, argv);
   ptune::engine::InitRuntime(threads);
   return RunGrid(g);
