@@ -7,7 +7,8 @@
 #
 #   scripts/docker-images.sh [--tag TAG] [--build-dir DIR] [--from-source]
 #     --build-dir DIR   binaries from DIR (default build/, what scripts/build.sh made)
-#     --from-source     compile them in docker/Dockerfile first (all of ptune: ~40 min)
+#     --from-source     compile them in docker/Dockerfile first (all of ptune: ~40 min);
+#                       npm inside trusts $PTUNE_CA_BUNDLE (default: the host's bundle)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,8 +39,12 @@ timed() {
   echo "docker-images: $what in $((SECONDS - start)) s"
 }
 if $from_source; then
+  # The host's CA bundle, for npm behind a TLS-inspecting proxy (docker/Dockerfile).
+  ca_bundle=${PTUNE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+  secret=()
+  [ -s "$ca_bundle" ] && secret=(--secret "id=cacerts,src=$ca_bundle")
   timed "compiled from source (docker/Dockerfile)" "$docker" build --network host \
-    -f "$root/docker/Dockerfile" --output "type=local,dest=$context" "$root"
+    "${secret[@]}" -f "$root/docker/Dockerfile" --output "type=local,dest=$context" "$root"
 else
   timed "context from $build_dir" "$root/scripts/docker-context.sh" "$build_dir" "$context"
 fi

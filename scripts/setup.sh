@@ -70,7 +70,7 @@ fetch() {
   fi
   mkdir -p "$tarball_dir"
   local name
-  name=$(cd "$tarball_dir" && npm pack --silent "$spec" | tail -n 1)
+  name=$(cd "$tarball_dir" && npm pack --loglevel=error "$spec" | tail -n 1)
   local got
   got=$(sha256sum "$tarball_dir/$name" | cut -d' ' -f1)
   if [ "$got" != "$sha" ]; then
