@@ -5,8 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
-#include "worker/engine/backbones/file_bytes.h"
 #include "worker/engine/methods/method_config.h"
 
 namespace ptune::engine {
@@ -39,7 +39,7 @@ std::string PromptFile(const ArtifactInputs& in) {
 // Writes one artifact and records its relative path.
 absl::Status Put(const std::string& dir, const std::string& name, const std::string& bytes,
                  std::vector<std::string>* written) {
-  if (absl::Status s = WriteFileBytes(dir + "/" + name, bytes); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(dir + "/" + name, bytes); !s.ok()) return s;
   written->push_back(name);
   return absl::OkStatus();
 }
@@ -103,6 +103,7 @@ std::string PeftAdapterConfig(const ptune::v1::JobSpec& spec, int64_t length, in
       {"revision", nullptr},
       {"auto_mapping", nullptr},
       {"tokenizer_kwargs", nullptr},
+      {"modules_to_save", nullptr},  // PromptLearningConfig's field: PEFT writes it, null
   };
   return config.dump(2) + "\n";
 }
