@@ -1,4 +1,7 @@
-"""Renders the suite's results as benchmarks.md (tables per area) and benchmarks.json."""
+"""Renders the suite's results as benchmarks.md (tables per area) and benchmarks.json.
+
+    page.py RESULTS/benchmarks.json OUT.md     re-renders the page of an earlier run
+"""
 import json
 import os
 
@@ -61,11 +64,20 @@ def _area(name, a, rel_plots):
         out += ["", _table(t)]
     for s in a.get("skipped_rows", []):
         out += ["", f"**Skipped:** {s}"]
+    for n in a.get("notes", []):
+        out += ["", n]
     for file, caption in a.get("plots", []):
         out += ["", f"![{caption}]({rel_plots}/{file})"]
     if a.get("commands"):
         out += ["", "Commands (as run):", "", "```"] + a["commands"] + ["```"]
     return "\n".join(out)
+
+
+def render(json_path, out_md):
+    """Rewrites out_md from an earlier run's benchmarks.json (page changes without a rerun)."""
+    with open(json_path) as f:
+        results = json.load(f)
+    write(results, out_md, os.path.dirname(json_path))
 
 
 def write(results, out_md, out_dir):
@@ -92,3 +104,11 @@ def write(results, out_md, out_dir):
     body = [_area(name, a, rel_plots) for name, a in results["areas"].items()]
     with open(out_md, "w") as f:
         f.write("\n".join(head) + "\n\n" + "\n\n".join(body) + "\n\n" + GPU + "\n\n" + USAGE + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 3:
+        sys.exit("usage: page.py RESULTS/benchmarks.json OUT.md   (re-renders the page of a run)")
+    render(sys.argv[1], sys.argv[2])
