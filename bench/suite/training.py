@@ -143,7 +143,8 @@ def run_area(ctx):
         return {"skipped": "; ".join(skipped)}
     ratios = [p["ratio"] for p in list(lm_raw.values()) + list(ul_raw.values()) if p["ratio"]]
     met = [r for r in ratios if r >= GOAL]
-    verdict = (f"goal ptune ≥ {GOAL}× faster than the same step in Python: **met** at {len(met)} of "
+    state = "**met**" if len(met) == len(ratios) else "**not met**"
+    verdict = (f"goal ptune ≥ {GOAL}× faster than the same step in Python: {state}, at {len(met)} of "
                f"{len(ratios)} points (ratios {min(ratios):.2f}–{max(ratios):.2f}×)") if ratios else ""
     tables = []
     if lm_rows:
