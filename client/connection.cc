@@ -1,10 +1,9 @@
 #include "client/connection.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -25,13 +24,11 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(const ConnectOpti
   if (options.tls || !options.ca_file.empty()) {
     grpc::SslCredentialsOptions ssl;
     if (!options.ca_file.empty()) {
-      std::ifstream in(options.ca_file);
-      if (!in) {
-        return absl::NotFoundError(absl::StrCat("cannot read CA file ", options.ca_file));
+      absl::StatusOr<std::string> pem = ReadFile(options.ca_file);
+      if (!pem.ok()) {
+        return absl::Status(pem.status().code(), absl::StrCat("CA file ", pem.status().message()));
       }
-      std::ostringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
+      ssl.pem_root_certs = *std::move(pem);
     }
     credentials = grpc::SslCredentials(ssl);
   }

@@ -1,7 +1,5 @@
 #include "server/auth.h"
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -9,15 +7,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/file_io.h"
 
 namespace ptune::server {
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::FromFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("tokens file ", path, ": cannot be read"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return FromText(text.str(), path);
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat("tokens file ", text.status().message()));
+  }
+  return FromText(*text, path);
 }
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::FromText(absl::string_view text,

@@ -3,14 +3,13 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "client/ptune_client.h"
+#include "common/file_io.h"
 #include "gmock/gmock.h"
 #include "tests/client/scheduler_fixture.h"
 #include "tests/server/test_harness.h"
@@ -189,10 +188,7 @@ TEST_F(ClientLibrary, DownloadWritesVerifiedFilesAndLeavesNothingOnError) {
   auto bytes = client_->Download(id, "prompt.safetensors", path);
   ASSERT_TRUE(bytes.ok()) << bytes.status();
   EXPECT_EQ(*bytes, data.size());
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_TRUE(text.str() == data);
+  EXPECT_TRUE(ReadFile(path).value() == data);
   std::string missing = temp_dir() + "/out/missing.bin";
   auto failed = client_->Download(id, "missing.bin", missing);
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kNotFound);

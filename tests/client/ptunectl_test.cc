@@ -1,12 +1,12 @@
 // The real ptunectl binary against a real scheduler on loopback (worker double):
 // submit/watch/cancel/download/plot flows, exit codes and machine-readable output.
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "boost/property_tree/ptree.hpp"
 #include "boost/property_tree/xml_parser.hpp"
+#include "common/file_io.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "ptune/v1/job_service.pb.h"
@@ -109,7 +109,7 @@ TEST_F(Ptunectl, InvalidSpecFailsLocallyNamingFieldsAndSubmitsNothing) {
   EXPECT_THAT(r.err, HasSubstr(typo + ":4:3: train.stepz: unknown field; did you mean \"steps\"?"));
   r = Ctl({"submit", temp_dir() + "/missing.yaml"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("missing.yaml: job spec file not found"));
+  EXPECT_THAT(r.err, HasSubstr("job spec file " + temp_dir() + "/missing.yaml: cannot open"));
   CtlResult list = Ctl({"list", "-o", "json"});
   EXPECT_EQ(ParseJson<v1::ListJobsResponse>(list.out).jobs_size(), 0);
 }
@@ -228,9 +228,8 @@ TEST_F(Ptunectl, DownloadWritesEveryArtifact) {
   CtlResult r = Ctl({"download", id, "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::filesystem::file_size(out + "/prompt.safetensors"), 70000u);
-  std::ifstream config(out + "/adapter/adapter_config.json");
-  std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "{\"peft_type\": \"PROMPT_TUNING\"}");
+  EXPECT_EQ(ReadFile(out + "/adapter/adapter_config.json").value(),
+            "{\"peft_type\": \"PROMPT_TUNING\"}");
   EXPECT_THAT(r.out, HasSubstr("wrote " + out + "/prompt.safetensors (70000 bytes)"));
 }
 
@@ -269,8 +268,7 @@ TEST_F(Ptunectl, PlotWritesAWellFormedSvgWithTheSeries) {
   EXPECT_EQ(points["series-h1-total"], "4");
   EXPECT_EQ(points["diagram-h0"], "2");
   EXPECT_EQ(points["diagram-h1"], "1");
-  std::ifstream in(path);
-  std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string svg = ReadFile(path).value();
   EXPECT_THAT(svg, HasSubstr("job " + id + " (cli-test): ept + TSLoss"));
 }
 
@@ -281,8 +279,7 @@ TEST_F(Ptunectl, PlotWritesAPngOfTheSvgsSize) {
   std::string path = temp_dir() + "/figure.png";
   CtlResult r = Ctl({"plot", id, "--out", path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::ifstream in(path, std::ios::binary);
-  std::string png((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string png = ReadFile(path).value();
   ASSERT_GT(png.size(), 24u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   EXPECT_EQ(png.substr(12, 4), "IHDR");

@@ -220,7 +220,7 @@ TEST_F(SpecFile, MissingFileIsNotFoundAndDirectoryIsRejected) {
   absl::StatusOr<v1::JobSpec> directory = LoadJobSpecFile(dir_.string());
   EXPECT_EQ(directory.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(directory.status().message()),
-              StartsWith(dir_.string() + ": is a directory"));
+              StartsWith("job spec file " + dir_.string() + ": is a directory"));
 }
 
 }  // namespace

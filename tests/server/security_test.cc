@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
+#include "common/file_io.h"
 #include "tests/server/test_harness.h"
 
 namespace ptune::server::testing {
@@ -12,13 +12,6 @@ namespace {
 
 using ptune::v1::Job;
 using ptune::v1::SchedulerMessage;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class TenantTest : public ::testing::Test {
  protected:
@@ -135,10 +128,10 @@ class TlsTest : public ::testing::Test {
   }
   std::shared_ptr<grpc::Channel> Channel(bool client_cert) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = Slurp(dir_.path() + "/ca.pem");
+    ssl.pem_root_certs = ReadFile(dir_.path() + "/ca.pem").value();
     if (client_cert) {
-      ssl.pem_private_key = Slurp(dir_.path() + "/worker.key");
-      ssl.pem_cert_chain = Slurp(dir_.path() + "/worker.pem");
+      ssl.pem_private_key = ReadFile(dir_.path() + "/worker.key").value();
+      ssl.pem_cert_chain = ReadFile(dir_.path() + "/worker.pem").value();
     }
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride("localhost");  // the certificate's name

@@ -4,11 +4,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <stdexcept>
 
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
 #include "worker/engine/backbones/backbone.h"
 #include "worker/engine/backbones/encode.h"
@@ -16,14 +15,12 @@
 namespace ptune::engine {
 
 std::vector<GoldenItem> ReadGolden(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    ADD_FAILURE() << path << ": cannot open golden file";
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    ADD_FAILURE() << "golden file " << text.status();
     return {};
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json golden = nlohmann::json::parse(text.str());
+  const nlohmann::json golden = nlohmann::json::parse(*text);
   std::vector<GoldenItem> items;
   for (const nlohmann::json& item : golden.at("items")) {
     GoldenItem g;

@@ -1,11 +1,10 @@
 #include "worker/engine/data/builtin_datasets.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
 
 namespace ptune::engine {
@@ -17,14 +16,13 @@ constexpr const char* kUciSentimentFiles[] = {"amazon", "imdb", "yelp"};
 // One fixture file: a JSON array of {"text": ..., "class": 0|1}; the package ends each
 // array with {"text": "", "class": null}, which is dropped.
 absl::StatusOr<std::vector<Example>> ReadSentimentFixture(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("built-in dataset uci-sentiment: missing ", path,
-                                            "; run scripts/setup.sh to fetch sentiment@5.0.2"));
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat("built-in dataset uci-sentiment: ", text.status().message(),
+                                     "; run scripts/setup.sh to fetch sentiment@5.0.2"));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json array = nlohmann::json::parse(text.str(), nullptr, false);
+  nlohmann::json array = nlohmann::json::parse(*text, nullptr, false);
   if (array.is_discarded() || !array.is_array()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": expected a JSON array"));
   }

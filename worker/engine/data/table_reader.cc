@@ -1,12 +1,10 @@
 #include "worker/engine/data/table_reader.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
 
 namespace ptune::engine {
@@ -181,11 +179,11 @@ absl::StatusOr<std::vector<TableRow>> ParseTable(absl::string_view text, TableFo
 }
 
 absl::StatusOr<std::vector<TableRow>> ReadTable(const std::string& path, TableFormat format) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open data file ", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return ParseTable(buffer.str(), format, path);
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), absl::StrCat("data file ", text.status().message()));
+  }
+  return ParseTable(*text, format, path);
 }
 
 }  // namespace ptune::engine
