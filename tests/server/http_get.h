@@ -16,9 +16,6 @@ struct HttpResponse {
 // after ~5 s without data.
 HttpResponse HttpGet(int port, const std::string& target);
 
-// A port that was free on 127.0.0.1 a moment ago (for servers that need one given).
-int FreeLoopbackPort();
-
 }  // namespace ptune::server::testing
 
 #endif  // PTUNE_TESTS_SERVER_HTTP_GET_H_

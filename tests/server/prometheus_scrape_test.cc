@@ -3,17 +3,17 @@
 // report the target up and our ptune_ series with the values we caused.
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "common/file_io.h"
 #include "tests/server/http_get.h"
 #include "tests/server/test_harness.h"
+#include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 
 namespace ptune::server::testing {
 namespace {
@@ -23,51 +23,42 @@ std::string PrometheusBinary() {
   return set != nullptr ? set : "/usr/bin/prometheus";
 }
 
+// Writes Prometheus's config into `dir` (scrape `target` every 200 ms) and returns the
+// command line that serves its API on 127.0.0.1:`port`.
+std::vector<std::string> PrometheusArgv(const std::string& binary, const std::string& dir,
+                                        const std::string& target, int port) {
+  const std::string config = dir + "/prometheus.yml";
+  std::ofstream(config) << "global:\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\n"
+                        << "scrape_configs:\n  - job_name: ptune\n    static_configs:\n"
+                        << "      - targets: [\"" << target << "\"]\n";
+  return {binary, "--config.file=" + config, "--storage.tsdb.path=" + dir + "/data",
+          "--web.listen-address=127.0.0.1:" + std::to_string(port)};
+}
+
 // A Prometheus child process scraping `target` (host:port), its data and log in `dir`.
 class Prometheus {
  public:
   Prometheus(const std::string& binary, const std::string& dir, const std::string& target)
-      : port_(FreeLoopbackPort()), log_(dir + "/prometheus.log") {
-    const std::string config = dir + "/prometheus.yml";
-    std::ofstream(config) << "global:\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\n"
-                          << "scrape_configs:\n  - job_name: ptune\n    static_configs:\n"
-                          << "      - targets: [\"" << target << "\"]\n";
-    const std::string args[] = {"--config.file=" + config, "--storage.tsdb.path=" + dir + "/data",
-                                "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::freopen(log_.c_str(), "w", stderr);
-      std::freopen(log_.c_str(), "a", stdout);
-      execl(binary.c_str(), "prometheus", args[0].c_str(), args[1].c_str(), args[2].c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
+      : port_(support::FreePort()),
+        log_(dir + "/prometheus.log"),
+        child_(PrometheusArgv(binary, dir, target, port_), log_) {}
+  // A clean stop first, so Prometheus closes its database; the ChildProcess kills it
+  // if it is still running after 5 s.
   ~Prometheus() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    child_.Signal(SIGTERM);
+    child_.Wait(std::chrono::seconds(5));
   }
   // Runs an instant query; the JSON body, or "" while the server is not answering.
   std::string Query(const std::string& encoded_promql) const {
     HttpResponse response = HttpGet(port_, "/api/v1/query?query=" + encoded_promql);
     return response.status == 200 ? response.body : "";
   }
-  std::string Log() const {
-    std::ifstream in(log_);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::string Log() const { return ReadFile(log_).value_or(""); }
 
  private:
   const int port_;
   const std::string log_;
-  pid_t pid_ = -1;
+  support::ChildProcess child_;
 };
 
 // Polls `query` until its JSON answer contains `expected` (≤ 20 s: Prometheus needs

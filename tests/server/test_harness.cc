@@ -1,27 +1,11 @@
 #include "tests/server/test_harness.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 namespace ptune::server::testing {
 
 using ptune::v1::SchedulerMessage;
 using ptune::v1::WorkerMessage;
-
-TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "ptune-server-test-XXXXXX").string();
-  char* made = mkdtemp(pattern.data());
-  EXPECT_NE(made, nullptr);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 SchedulerOptions TestOptions(const std::string& dir) {
   SchedulerOptions options;

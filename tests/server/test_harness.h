@@ -22,19 +22,11 @@
 #include "ptune/v1/job_service.grpc.pb.h"
 #include "ptune/v1/worker_service.grpc.pb.h"
 #include "server/scheduler_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace ptune::server::testing {
 
-// A fresh directory under the test temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using support::TempDir;
 
 // Options for a fast test scheduler: loopback, port 0, the store in `dir`, a short lease.
 SchedulerOptions TestOptions(const std::string& dir);
