@@ -4,13 +4,14 @@ The binaries come from $PTUNE_SCHEDULER_BIN / $PTUNE_WORKER_BIN (set by the CTes
 entry), else the default build directory. Processes are started with subprocess and
 stopped by their PID only.
 """
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional
 
 import grpc
 
@@ -134,3 +135,18 @@ class Cluster:
                 except grpc.FutureTimeoutError:
                     pass
         raise RuntimeError(f"the scheduler did not listen on {self.address}:\n{self.logs()}")
+
+
+@contextlib.contextmanager
+def running_cluster(directory: Path, workers: Iterable[str] = ("w1",),
+                    **options: object) -> Iterator[Cluster]:
+    """A Cluster (`options` as for Cluster) with its scheduler and `workers` started;
+    every process is stopped on exit, also when starting one failed."""
+    c = Cluster(directory, **options)  # type: ignore[arg-type]
+    try:
+        c.start_scheduler()
+        for worker_id in workers:
+            c.start_worker(worker_id)
+        yield c
+    finally:
+        c.stop()

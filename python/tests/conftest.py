@@ -10,18 +10,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ptune  # noqa: E402
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, running_cluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    c = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        c.start_scheduler()
-        c.start_worker("w1")
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as c:
         yield c
-    finally:
-        c.stop()
 
 
 @pytest.fixture

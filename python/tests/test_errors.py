@@ -4,7 +4,7 @@ from typing import Iterator
 import pytest
 
 import ptune
-from cluster import Cluster, tiny_spec
+from cluster import Cluster, running_cluster, tiny_spec
 
 
 def test_an_invalid_spec_is_invalid_argument_naming_the_field(client):
@@ -42,13 +42,10 @@ def test_spec_files_name_the_file_and_refuse_duplicate_keys(tmp_path):
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory) -> Iterator[Cluster]:
-    c = Cluster(tmp_path_factory.mktemp("secured"),
-                tokens={"alice-token": "alice", "bob-token": "bob", "root-token": "ops admin"})
-    try:
-        c.start_scheduler()
+    with running_cluster(tmp_path_factory.mktemp("secured"), workers=(),
+                         tokens={"alice-token": "alice", "bob-token": "bob",
+                                 "root-token": "ops admin"}) as c:
         yield c
-    finally:
-        c.stop()
 
 
 def test_no_or_unknown_token_is_an_authentication_error(secured):

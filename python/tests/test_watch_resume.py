@@ -5,18 +5,13 @@ from typing import Iterator
 import pytest
 
 import ptune
-from cluster import Cluster, free_port, tiny_spec
+from cluster import Cluster, free_port, running_cluster, tiny_spec
 
 
 @pytest.fixture
 def restartable(tmp_path) -> Iterator[Cluster]:
-    c = Cluster(tmp_path)
-    try:
-        c.start_scheduler()
-        c.start_worker("w1")
+    with running_cluster(tmp_path) as c:
         yield c
-    finally:
-        c.stop()
 
 
 def test_watch_resumes_across_a_scheduler_restart_without_gap_or_duplicate(restartable):

@@ -98,6 +98,19 @@ void ExpectForwardOnly(const std::vector<JobEvent>& events) {
 
 class WorkerProtocolTest : public SchedulerTest {
  protected:
+  // Connects `worker` and waits for its assignment (nullopt, failing the test, if none).
+  static std::optional<SchedulerMessage> Assigned(FakeWorker& worker) {
+    if (!worker.Connect()) {
+      ADD_FAILURE() << "worker did not connect";
+      return std::nullopt;
+    }
+    return worker.Expect(SchedulerMessage::kAssignment);
+  }
+  Job WaitSucceeded(const std::string& job_id) {
+    return client_->WaitFor(
+        job_id, [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+  }
+
   // Steps of the StepRecords in a watch of the whole job.
   std::vector<uint64_t> WatchedSteps(const std::string& job_id) {
     std::vector<JobEvent> events;
@@ -116,8 +129,7 @@ class WorkerProtocolTest : public SchedulerTest {
     worker.Telemetry(job_id, attempt, 1, events);
     EXPECT_TRUE(worker.ExpectAck(job_id, events.size()));
     worker.Finish(job_id, attempt, JobFinished::RESULT_SUCCEEDED, events.size());
-    client_->WaitFor(job_id,
-                     [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+    WaitSucceeded(job_id);
     std::vector<JobEvent> stream;
     EXPECT_TRUE(client_->Watch(job_id, 0, &stream).ok());
     ExpectForwardOnly(stream);
@@ -135,8 +147,7 @@ std::vector<std::string> Concat(std::vector<std::string> first,
 TEST_F(WorkerProtocolTest, RunsAJobToSuccessWithTelemetryAndArtifacts) {
   Job job = client_->MustSubmit("ok");
   FakeWorker worker(server_->port(), "w1");
-  ASSERT_TRUE(worker.Connect());
-  auto assignment = worker.Expect(SchedulerMessage::kAssignment);
+  auto assignment = Assigned(worker);
   ASSERT_TRUE(assignment);
   EXPECT_EQ(assignment->assignment().job_id(), job.id());
   EXPECT_EQ(assignment->assignment().attempt(), 1u);
@@ -156,8 +167,7 @@ TEST_F(WorkerProtocolTest, RunsAJobToSuccessWithTelemetryAndArtifacts) {
 
   worker.Artifact(job.id(), 1, "prompt.safetensors", "PROMPT-BYTES");
   worker.Finish(job.id(), 1, JobFinished::RESULT_SUCCEEDED, 3);
-  Job done = client_->WaitFor(
-      job.id(), [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+  Job done = WaitSucceeded(job.id());
   EXPECT_EQ(done.step(), 3u);
   EXPECT_EQ(done.final_metrics().at("accuracy"), 0.9);
   ASSERT_EQ(done.artifacts_size(), 1);
@@ -174,23 +184,20 @@ TEST_F(WorkerProtocolTest, RunsAJobToSuccessWithTelemetryAndArtifacts) {
 TEST_F(WorkerProtocolTest, FinishWaitsForMissingTelemetry) {
   Job job = client_->MustSubmit("wait");
   FakeWorker worker(server_->port(), "w1");
-  ASSERT_TRUE(worker.Connect());
-  ASSERT_TRUE(worker.Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(worker));
   worker.Finish(job.id(), 1, JobFinished::RESULT_SUCCEEDED, 2);
   worker.Telemetry(job.id(), 1, 1, {StepEvent(1)});
   ASSERT_TRUE(worker.ExpectAck(job.id(), 1));
   EXPECT_EQ(client_->MustGet(job.id()).state(), ptune::v1::JOB_STATE_RUNNING);
   worker.Telemetry(job.id(), 1, 2, {StepEvent(2)});
-  client_->WaitFor(job.id(),
-                   [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+  WaitSucceeded(job.id());
   EXPECT_EQ(WatchedSteps(job.id()), (std::vector<uint64_t>{1, 2}));
 }
 
 TEST_F(WorkerProtocolTest, LostWorkerRequeuesFromCheckpointWithoutBackwardSteps) {
   Job job = client_->MustSubmit("requeue");
   auto first = std::make_unique<FakeWorker>(server_->port(), "w1");
-  ASSERT_TRUE(first->Connect());
-  ASSERT_TRUE(first->Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(*first));
   first->Telemetry(job.id(), 1, 1, {StepEvent(1), StepEvent(2), StepEvent(3), StepEvent(4)});
   ASSERT_TRUE(first->ExpectAck(job.id(), 4));
   const std::string checkpoint(2500, 'c');
@@ -202,8 +209,7 @@ TEST_F(WorkerProtocolTest, LostWorkerRequeuesFromCheckpointWithoutBackwardSteps)
 
   // After the lease the job goes back to the queue and a new worker resumes it.
   FakeWorker second(server_->port(), "w2");
-  ASSERT_TRUE(second.Connect());
-  auto assignment = second.Expect(SchedulerMessage::kAssignment);
+  auto assignment = Assigned(second);
   ASSERT_TRUE(assignment);
   EXPECT_EQ(assignment->assignment().attempt(), 2u);
   EXPECT_EQ(assignment->assignment().checkpoint(), checkpoint);
@@ -212,8 +218,7 @@ TEST_F(WorkerProtocolTest, LostWorkerRequeuesFromCheckpointWithoutBackwardSteps)
   second.Telemetry(job.id(), 2, 1, {StepEvent(3), StepEvent(4), StepEvent(5)});
   ASSERT_TRUE(second.ExpectAck(job.id(), 3));
   second.Finish(job.id(), 2, JobFinished::RESULT_SUCCEEDED, 3);
-  Job done = client_->WaitFor(
-      job.id(), [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+  Job done = WaitSucceeded(job.id());
   EXPECT_EQ(done.attempt(), 2u);
   EXPECT_EQ(WatchedSteps(job.id()), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   std::string data;
@@ -224,8 +229,7 @@ TEST_F(WorkerProtocolTest, LostWorkerRequeuesFromCheckpointWithoutBackwardSteps)
 TEST_F(WorkerProtocolTest, ReconnectWithinLeaseKeepsTheJob) {
   Job job = client_->MustSubmit("keep");
   FakeWorker worker(server_->port(), "w1");
-  ASSERT_TRUE(worker.Connect());
-  ASSERT_TRUE(worker.Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(worker));
   worker.Telemetry(job.id(), 1, 1, {StepEvent(1)});
   ASSERT_TRUE(worker.ExpectAck(job.id(), 1));
   worker.Crash();
@@ -246,8 +250,7 @@ TEST_F(WorkerProtocolTest, SilentWorkerIsDeclaredDeadAndStaleJobsAreCancelled) {
   Job job = client_->MustSubmit("silent");
   FakeWorker worker(server_->port(), "w1");
   worker.set_heartbeats(false);
-  ASSERT_TRUE(worker.Connect());
-  ASSERT_TRUE(worker.Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(worker));
   // No heartbeats: the stream is closed and the job requeued.
   EXPECT_EQ(worker.status().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   worker.set_heartbeats(true);
@@ -362,11 +365,9 @@ TEST_F(WorkerProtocolTest, RestartReconcilesRunningJobs) {
   Job orphan = client_->MustSubmit("orphan");
   Job queued = client_->MustSubmit("queued");
   FakeWorker w1(server_->port(), "w1");
-  ASSERT_TRUE(w1.Connect());
-  ASSERT_TRUE(w1.Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(w1));
   FakeWorker w2(server_->port(), "w2");
-  ASSERT_TRUE(w2.Connect());
-  ASSERT_TRUE(w2.Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(w2));
   w1.Telemetry(kept.id(), 1, 1, {StepEvent(1)});
   ASSERT_TRUE(w1.ExpectAck(kept.id(), 1));
   w1.Crash();
@@ -393,8 +394,7 @@ TEST_F(WorkerProtocolTest, RestartReconcilesRunningJobs) {
   EXPECT_EQ(requeued.state(), ptune::v1::JOB_STATE_QUEUED);
   EXPECT_EQ(requeued.attempt(), 2u);
   back.Finish(kept.id(), 1, JobFinished::RESULT_SUCCEEDED, 2);
-  client_->WaitFor(kept.id(),
-                   [](const Job& j) { return IsState(j, ptune::v1::JOB_STATE_SUCCEEDED); });
+  WaitSucceeded(kept.id());
   EXPECT_EQ(WatchedSteps(kept.id()), (std::vector<uint64_t>{1, 2}));
 }
 
@@ -404,8 +404,7 @@ TEST_F(WorkerProtocolTest, RestartReconcilesRunningJobs) {
 TEST_F(WorkerProtocolTest, ResumedAttemptAddsNothingBelowTheStreamedSteps) {
   Job job = client_->MustSubmit("resume-dedup");
   auto first = std::make_unique<FakeWorker>(server_->port(), "w1");
-  ASSERT_TRUE(first->Connect());
-  ASSERT_TRUE(first->Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(*first));
   std::vector<JobEvent> before = RunSteps(1, 27, 20);
   first->Telemetry(job.id(), 1, 1, before);
   ASSERT_TRUE(first->ExpectAck(job.id(), before.size()));
@@ -416,8 +415,7 @@ TEST_F(WorkerProtocolTest, ResumedAttemptAddsNothingBelowTheStreamedSteps) {
   Start(TestOptions(dir_.path()));
 
   FakeWorker second(server_->port(), "w2");
-  ASSERT_TRUE(second.Connect());
-  auto assignment = second.Expect(SchedulerMessage::kAssignment);
+  auto assignment = Assigned(second);
   ASSERT_TRUE(assignment);
   EXPECT_EQ(assignment->assignment().attempt(), 2u);
   EXPECT_EQ(assignment->assignment().checkpoint_step(), 20u);
@@ -436,16 +434,14 @@ TEST_F(WorkerProtocolTest, ResumedAttemptAddsNothingBelowTheStreamedSteps) {
 TEST_F(WorkerProtocolTest, RestartedAttemptWithoutCheckpointRepeatsNothing) {
   Job job = client_->MustSubmit("restart-dedup");
   auto first = std::make_unique<FakeWorker>(server_->port(), "w1");
-  ASSERT_TRUE(first->Connect());
-  ASSERT_TRUE(first->Expect(SchedulerMessage::kAssignment));
+  ASSERT_TRUE(Assigned(*first));
   std::vector<JobEvent> before = RunSteps(1, 20);
   first->Telemetry(job.id(), 1, 1, before);
   ASSERT_TRUE(first->ExpectAck(job.id(), before.size()));
   first->Crash();
 
   FakeWorker second(server_->port(), "w2");
-  ASSERT_TRUE(second.Connect());
-  auto assignment = second.Expect(SchedulerMessage::kAssignment);
+  auto assignment = Assigned(second);
   ASSERT_TRUE(assignment);
   EXPECT_EQ(assignment->assignment().attempt(), 2u);
   EXPECT_TRUE(assignment->assignment().checkpoint().empty());

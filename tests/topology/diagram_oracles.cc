@@ -4,14 +4,18 @@
 #include <gudhi/Persistent_cohomology.h>
 #include <gudhi/Rips_complex.h>
 #include <gudhi/Simplex_tree.h>
-#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
 #include <sstream>
+
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace ptune::topology::testing {
 
@@ -177,35 +181,45 @@ bool MatchWithin(const std::vector<Bar>& a, const std::vector<Bar>& b, double to
   return CoverSide(a, b, tol, why) && CoverSide(b, a, tol, why);
 }
 
-std::vector<Bar> RunRipser(const Matrix& matrix, const std::string& extra_args) {
-  char path[] = "/tmp/ptune_ripser_XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) {
-    ADD_FAILURE() << "mkstemp failed";
-    return {};
-  }
-  FILE* file = fdopen(fd, "w");
-  for (float v : matrix.Lower()) std::fprintf(file, "%.9g\n", v);
-  std::fclose(file);
-  const std::string command =
-      "/usr/bin/ripser --format lower-distance --dim 1 " + extra_args + " " + path;
-  FILE* pipe = popen(command.c_str(), "r");
+std::vector<Bar> ParseRipserIntervals(const std::string& text) {
   std::vector<Bar> bars;
+  std::istringstream in(text);
+  std::string line;
   int dim = -1;
-  char line[256];
-  while (pipe != nullptr && std::fgets(line, sizeof line, pipe) != nullptr) {
-    if (std::sscanf(line, "persistence intervals in dim %d:", &dim) == 1) continue;
+  while (std::getline(in, line)) {
     double birth, death;
-    if (dim >= 0 && std::sscanf(line, " [%lf,%lf)", &birth, &death) == 2) {
+    if (std::sscanf(line.c_str(), "persistence intervals in dim %d:", &dim) == 1) continue;
+    if (dim >= 0 && std::sscanf(line.c_str(), " [%lf,%lf)", &birth, &death) == 2) {
       bars.push_back({dim, birth, death});
-    } else if (dim >= 0 && std::sscanf(line, " [%lf, )", &birth) == 1) {
+    } else if (dim >= 0 && std::sscanf(line.c_str(), " [%lf, )", &birth) == 1) {
       bars.push_back({dim, birth, std::numeric_limits<double>::infinity()});
     }
   }
-  const int rc = pipe == nullptr ? -1 : pclose(pipe);
-  unlink(path);
-  if (rc != 0) ADD_FAILURE() << command << " failed with status " << rc;
   return bars;
+}
+
+std::vector<Bar> RunRipser(const Matrix& matrix, const std::string& extra_args) {
+  support::TempDir dir("ptune-ripser");
+  const std::string path = dir.File("lower.txt");
+  {
+    std::ofstream file(path);
+    char value[32];
+    for (float v : matrix.Lower()) {
+      std::snprintf(value, sizeof value, "%.9g\n", v);
+      file << value;
+    }
+  }
+  std::vector<std::string> argv = {"/usr/bin/ripser", "--format", "lower-distance", "--dim", "1"};
+  std::istringstream extra(extra_args);
+  for (std::string word; extra >> word;) argv.push_back(word);
+  argv.push_back(path);
+  const support::CommandResult ran = support::RunCommand(argv, std::chrono::seconds(60));
+  if (ran.exit_code != 0) {
+    ADD_FAILURE() << "/usr/bin/ripser " << extra_args << " exited " << ran.exit_code << ": "
+                  << ran.err;
+    return {};
+  }
+  return ParseRipserIntervals(ran.out);
 }
 
 std::vector<Bar> RunGudhi(const Matrix& matrix, double threshold) {

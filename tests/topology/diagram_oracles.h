@@ -43,8 +43,12 @@ std::vector<Bar> Bars(const Diagram& diagram);
 bool MatchWithin(const std::vector<Bar>& a, const std::vector<Bar>& b, double tol,
                  std::string* why);
 
-// Runs /usr/bin/ripser --format lower-distance --dim 1 [extra] on the matrix written to
-// a temporary file and parses its intervals. Aborts the test (ADD_FAILURE + empty
+// The intervals in ripser's text output ("persistence intervals in dim d:" headers, then
+// " [birth,death)" or " [birth, )" lines), with death = +inf for the open ones.
+std::vector<Bar> ParseRipserIntervals(const std::string& text);
+
+// Runs /usr/bin/ripser --format lower-distance --dim 1 [extra, split at spaces] on the
+// matrix written to a temporary file and parses its intervals. Aborts the test (ADD_FAILURE + empty
 // result) if ripser is missing or fails.
 std::vector<Bar> RunRipser(const Matrix& matrix, const std::string& extra_args = "");
 

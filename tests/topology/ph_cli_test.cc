@@ -1,68 +1,44 @@
-// ptune-ph as a whole process: every input format against /usr/bin/ripser on the same
-// file, the exact output layout, the extra outputs, and clear failures on bad input.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/topology/diagram_oracles.h"
 
 namespace ptune::topology {
 namespace {
 
-struct Result {
-  int status = -1;  // exit code, or -1 if killed by a signal
-  std::string out, err;
-};
+using support::CommandResult;
 
-std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "ptune_ph_" + std::to_string(getpid()) + "_" + name;
-}
-
-std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = TempPath(name);
+std::string WriteFile(const support::TempDir& dir, const std::string& name,
+                      const std::string& text) {
+  const std::string path = dir.File(name);
   std::ofstream(path) << text;
   return path;
 }
 
-Result RunCommand(const std::string& command) {
-  const std::string err_path = TempPath("stderr");
-  FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
-  Result r;
-  char buffer[4096];
-  size_t got;
-  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, got);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::stringstream err;
-  err << std::ifstream(err_path).rdbuf();
-  r.err = err.str();
-  return r;
-}
-
-std::vector<testing::Bar> ParseIntervals(const std::string& text) {
-  std::vector<testing::Bar> bars;
-  std::istringstream in(text);
-  std::string line;
-  int dim = -1;
-  while (std::getline(in, line)) {
-    double b, d;
-    if (std::sscanf(line.c_str(), "persistence intervals in dim %d:", &dim) == 1) continue;
-    if (std::sscanf(line.c_str(), " [%lf,%lf)", &b, &d) == 2) {
-      bars.push_back({dim, b, d});
-    } else if (std::sscanf(line.c_str(), " [%lf, )", &b) == 1) {
-      bars.push_back({dim, b, std::numeric_limits<double>::infinity()});
-    }
-  }
-  return bars;
+// Runs `program` with `args` (no shell), stdin from `stdin_path` (empty: /dev/null).
+CommandResult RunTool(const std::string& program, std::vector<std::string> args,
+                      const std::string& stdin_path = "") {
+  support::ChildOptions options;
+  options.argv = {program};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.stdin_path = stdin_path;
+  return support::RunCommand(std::move(options), std::chrono::seconds(60));
 }
 
 const std::string kPh = PTUNE_PH_PATH;
+const std::string kRipser = "/usr/bin/ripser";
+
+// An exit with an error status, not a crash (128 + signal) or a timeout (-1).
+bool IsErrorExit(int exit_code) { return exit_code > 0 && exit_code < 128; }
 
 // One point cloud written in all five formats.
 class PhFormats : public ::testing::Test {
@@ -83,11 +59,11 @@ class PhFormats : public ::testing::Test {
         if (j < i) sparse << i << " " << j << " " << v << "\n";
       }
     }
-    files_ = {{"point-cloud", WriteFile("cloud", cloud.str())},
-              {"lower-distance", WriteFile("lower", lower.str())},
-              {"upper-distance", WriteFile("upper", upper.str())},
-              {"distance", WriteFile("full", full.str())},
-              {"sparse", WriteFile("sparse", sparse.str())}};
+    files_ = {{"point-cloud", WriteFile(dir_, "cloud", cloud.str())},
+              {"lower-distance", WriteFile(dir_, "lower", lower.str())},
+              {"upper-distance", WriteFile(dir_, "upper", upper.str())},
+              {"distance", WriteFile(dir_, "full", full.str())},
+              {"sparse", WriteFile(dir_, "sparse", sparse.str())}};
   }
   static std::string Format(float v) {
     char buffer[32];
@@ -95,6 +71,7 @@ class PhFormats : public ::testing::Test {
     return buffer;
   }
 
+  support::TempDir dir_{"ptune-ph-test"};
   testing::Points points_;
   testing::Matrix matrix_;
   std::vector<std::pair<std::string, std::string>> files_;
@@ -102,52 +79,58 @@ class PhFormats : public ::testing::Test {
 
 TEST_F(PhFormats, EveryFormatMatchesRipser) {
   for (const auto& [format, path] : files_) {
-    const std::string args = " --format " + format + " --dim 1 " + path;
-    const Result ours = RunCommand(kPh + args);
-    const Result ripser = RunCommand("/usr/bin/ripser" + args);
-    ASSERT_EQ(ours.status, 0) << format << ": " << ours.err;
-    ASSERT_EQ(ripser.status, 0) << format;
+    const std::vector<std::string> args = {"--format", format, "--dim", "1", path};
+    const CommandResult ours = RunTool(kPh, args);
+    const CommandResult ripser = RunTool(kRipser, args);
+    ASSERT_EQ(ours.exit_code, 0) << format << ": " << ours.err;
+    ASSERT_EQ(ripser.exit_code, 0) << format << ": " << ripser.err;
     std::string why;
-    EXPECT_TRUE(
-        testing::MatchWithin(ParseIntervals(ours.out), ParseIntervals(ripser.out), 1e-4, &why))
+    EXPECT_TRUE(testing::MatchWithin(testing::ParseRipserIntervals(ours.out),
+                                     testing::ParseRipserIntervals(ripser.out), 1e-4, &why))
         << format << ": " << why;
-    EXPECT_FALSE(ParseIntervals(ours.out).empty()) << format;
+    EXPECT_FALSE(testing::ParseRipserIntervals(ours.out).empty()) << format;
   }
 }
 
 TEST_F(PhFormats, LowerDistanceOutputIsByteIdenticalToRipser) {
-  const std::string args = " --format lower-distance --dim 1 " + files_[1].second;
-  EXPECT_EQ(RunCommand(kPh + args).out, RunCommand("/usr/bin/ripser" + args).out);
+  const std::vector<std::string> args = {"--format", "lower-distance", "--dim", "1",
+                                         files_[1].second};
+  EXPECT_EQ(RunTool(kPh, args).out, RunTool(kRipser, args).out);
 }
 
 TEST_F(PhFormats, ThresholdAndRatioMatchRipser) {
-  for (const std::string& extra :
-       {"--threshold 0.6", "--ratio 1.3", "--threshold 0.8 --ratio 1.1"}) {
-    const std::string args = " --format distance --dim 1 " + extra + " " + files_[3].second;
+  const std::vector<std::vector<std::string>> extras = {
+      {"--threshold", "0.6"}, {"--ratio", "1.3"}, {"--threshold", "0.8", "--ratio", "1.1"}};
+  for (const std::vector<std::string>& extra : extras) {
+    std::vector<std::string> args = {"--format", "distance", "--dim", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(files_[3].second);
     std::string why;
-    EXPECT_TRUE(testing::MatchWithin(ParseIntervals(RunCommand(kPh + args).out),
-                                     ParseIntervals(RunCommand("/usr/bin/ripser" + args).out), 1e-4,
-                                     &why))
-        << extra << ": " << why;
+    EXPECT_TRUE(testing::MatchWithin(testing::ParseRipserIntervals(RunTool(kPh, args).out),
+                                     testing::ParseRipserIntervals(RunTool(kRipser, args).out),
+                                     1e-4, &why))
+        << extra.front() << " " << extra.at(1) << ": " << why;
   }
 }
 
 TEST_F(PhFormats, StdinSimplicesAndJson) {
-  const Result from_stdin = RunCommand(kPh + " --format lower-distance < " + files_[1].second);
-  const Result from_file = RunCommand(kPh + " --format lower-distance " + files_[1].second);
+  const CommandResult from_stdin = RunTool(kPh, {"--format", "lower-distance"}, files_[1].second);
+  const CommandResult from_file = RunTool(kPh, {"--format", "lower-distance", files_[1].second});
   EXPECT_EQ(from_stdin.out, from_file.out);
 
-  const Result simplices =
-      RunCommand(kPh + " --format lower-distance --simplices " + files_[1].second);
-  EXPECT_EQ(ParseIntervals(simplices.out).size(), ParseIntervals(from_file.out).size());
+  const CommandResult simplices =
+      RunTool(kPh, {"--format", "lower-distance", "--simplices", files_[1].second});
+  EXPECT_EQ(testing::ParseRipserIntervals(simplices.out).size(),
+            testing::ParseRipserIntervals(from_file.out).size());
   EXPECT_NE(simplices.out.find(" birth=[1"), std::string::npos);
   EXPECT_NE(simplices.out.find(" death=[]"), std::string::npos);
 
-  const Result json = RunCommand(kPh + " --format lower-distance --json " + files_[1].second);
-  ASSERT_EQ(json.status, 0);
+  const CommandResult json =
+      RunTool(kPh, {"--format", "lower-distance", "--json", files_[1].second});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
   const nlohmann::json parsed = nlohmann::json::parse(json.out);
   EXPECT_EQ(parsed["points"], 40);
-  ASSERT_EQ(parsed["pairs"].size(), ParseIntervals(from_file.out).size());
+  ASSERT_EQ(parsed["pairs"].size(), testing::ParseRipserIntervals(from_file.out).size());
   for (const auto& pair : parsed["pairs"]) {
     if (pair["death"].is_null()) continue;
     const int a = pair["death_simplex"][0], b = pair["death_simplex"][1];
@@ -157,8 +140,8 @@ TEST_F(PhFormats, StdinSimplicesAndJson) {
 }
 
 TEST(PhCli, HelpDocumentsEveryOption) {
-  const Result help = RunCommand(kPh + " --help");
-  EXPECT_EQ(help.status, 0);
+  const CommandResult help = RunTool(kPh, {"--help"});
+  EXPECT_EQ(help.exit_code, 0);
   for (const char* word :
        {"--format", "--dim", "--threshold", "--ratio", "--simplices", "--json", "lower-distance",
         "upper-distance", "point-cloud", "sparse", "distance", "stdin"}) {
@@ -177,9 +160,10 @@ class PhBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(PhBadInput, FailsCleanlyNamingTheLine) {
   const BadInput& c = GetParam();
-  const std::string path = WriteFile(c.name, c.text);
-  const Result r = RunCommand(kPh + " --format " + c.format + " " + path);
-  EXPECT_EQ(r.status, 1) << r.err;  // an error exit, not a crash
+  support::TempDir dir("ptune-ph-test");
+  const std::string path = WriteFile(dir, c.name, c.text);
+  const CommandResult r = RunTool(kPh, {"--format", c.format, path});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // an error exit, not a crash
   EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
@@ -196,18 +180,21 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{"blank", "point-cloud", "\n\n", "empty input"},
                       BadInput{"not_triangle", "lower-distance", "1 2\n", "do not form a triangle"},
                       BadInput{"sparse_self", "sparse", "0 1 1\n2 2 1\n", ":2: an entry needs two"},
-                      BadInput{"sparse_index", "sparse", "0 1.5 1\n", ":1: vertex index"}),
+                      BadInput{"sparse_index", "sparse", "0 1.5 1\n", ":1: vertex index"},
+                      // fuzz/fuzz_ph_input: 13 bytes used to allocate an 8.5 GB triangle.
+                      BadInput{"sparse_huge_vertex", "sparse", "65453 1 1\n",
+                               ":1: vertex index must be an integer in [0, 16384)"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
 TEST(PhCli, UsageErrorsExitNonZero) {
-  EXPECT_NE(RunCommand(kPh + " --dim 2 /dev/null").status, 0);
-  EXPECT_NE(RunCommand(kPh + " --format binary /dev/null").status, 0);
+  EXPECT_TRUE(IsErrorExit(RunTool(kPh, {"--dim", "2", "/dev/null"}).exit_code));
+  EXPECT_TRUE(IsErrorExit(RunTool(kPh, {"--format", "binary", "/dev/null"}).exit_code));
   for (const char* ratio : {"0.5", "abc"}) {
-    const Result r = RunCommand(kPh + " --ratio " + ratio + " /dev/null");
-    EXPECT_GT(r.status, 0) << ratio;  // -1 would be a crash
+    const CommandResult r = RunTool(kPh, {"--ratio", ratio, "/dev/null"});
+    EXPECT_TRUE(IsErrorExit(r.exit_code)) << ratio << ": exit " << r.exit_code;
     EXPECT_NE(r.err.find("ratio must be a number >= 1"), std::string::npos) << r.err;
   }
-  EXPECT_EQ(RunCommand(kPh + " --format lower-distance /nonexistent/file").status, 1);
+  EXPECT_EQ(RunTool(kPh, {"--format", "lower-distance", "/nonexistent/file"}).exit_code, 1);
 }
 
 }  // namespace
