@@ -7,10 +7,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/file_io.h"
 #include "common/spec_defaults.h"
 #include "common/spec_validation.h"
 #include "worker/engine/backbone_resolver.h"
-#include "worker/engine/backbones/file_bytes.h"
 #include "worker/engine/data/dataset.h"
 #include "worker/engine/device_choice.h"
 #include "worker/engine/formats/artifacts.h"
@@ -51,8 +51,8 @@ absl::Status StoreCheckpoint(const JobRunOptions& options, uint64_t step,
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   const std::string name = absl::StrFormat("%s/step-%08d.ckpt", dir, step);
-  if (absl::Status s = WriteFileBytes(name, bytes); !s.ok()) return s;
-  if (absl::Status s = WriteFileBytes(dir + "/latest.ckpt", bytes); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(name, bytes); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(dir + "/latest.ckpt", bytes); !s.ok()) return s;
   ptune::v1::JobEvent event;
   event.mutable_checkpoint()->set_step(step);
   event.mutable_checkpoint()->set_size_bytes(bytes.size());

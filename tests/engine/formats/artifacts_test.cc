@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
+#include "common/file_io.h"
 #include "common/spec_defaults.h"
 #include "nlohmann/json.hpp"
-#include "worker/engine/backbones/file_bytes.h"
 
 namespace ptune::engine {
 namespace {
@@ -58,18 +58,18 @@ TEST(ArtifactsTest, PtWritesPromptFilePeftAdapterAndMetrics) {
                           "prompt.safetensors", "method_config.json", "adapter/adapter_config.json",
                           "adapter/adapter_model.safetensors", "metrics.json"}));
   const nlohmann::json config =
-      nlohmann::json::parse(*ReadFileBytes(dir + "/adapter/adapter_config.json"));
+      nlohmann::json::parse(*ReadFile(dir + "/adapter/adapter_config.json"));
   EXPECT_EQ(config["peft_type"], "PROMPT_TUNING");
   EXPECT_EQ(config["num_virtual_tokens"], 4);
   EXPECT_EQ(config["token_dim"], 8);
   EXPECT_EQ(config["num_transformer_submodules"], 1);
   EXPECT_EQ(config["prompt_tuning_init"], "RANDOM");
-  auto adapter = DecodeSafetensors(*ReadFileBytes(dir + "/adapter/adapter_model.safetensors"), "a");
+  auto adapter = DecodeSafetensors(*ReadFile(dir + "/adapter/adapter_model.safetensors"), "a");
   ASSERT_TRUE(adapter.ok());
   ASSERT_EQ(adapter->tensors.size(), 1u);
   EXPECT_EQ(adapter->tensors[0].name, "prompt_embeddings");
   EXPECT_TRUE(torch::equal(*EntryTensor(adapter->tensors[0]), prompt));
-  auto prompt_file = DecodeSafetensors(*ReadFileBytes(dir + "/prompt.safetensors"), "p");
+  auto prompt_file = DecodeSafetensors(*ReadFile(dir + "/prompt.safetensors"), "p");
   ASSERT_TRUE(prompt_file.ok());
   EXPECT_EQ(prompt_file->metadata.at("method"), "pt");
   EXPECT_EQ(nlohmann::json::parse(prompt_file->metadata.at("labels")),

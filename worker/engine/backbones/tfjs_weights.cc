@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
-#include "worker/engine/backbones/file_bytes.h"
 
 namespace ptune::engine {
 namespace {
@@ -58,7 +58,7 @@ absl::StatusOr<std::string> ReadShards(const nlohmann::json& paths,
       return absl::InvalidArgumentError(
           absl::StrCat(where, ".paths: ", path.dump(), " is not a string"));
     }
-    absl::StatusOr<std::string> shard = ReadFileBytes((dir / path.get<std::string>()).string());
+    absl::StatusOr<std::string> shard = ReadFile((dir / path.get<std::string>()).string());
     if (!shard.ok()) {
       return absl::Status(shard.status().code(),
                           absl::StrCat(where, ": shard ", shard.status().message()));
@@ -103,7 +103,7 @@ absl::Status ParseGroup(const nlohmann::json& group, const std::filesystem::path
 }  // namespace
 
 absl::StatusOr<std::vector<RawTensor>> LoadTfjsWeights(const std::string& model_json_path) {
-  absl::StatusOr<std::string> text = ReadFileBytes(model_json_path);
+  absl::StatusOr<std::string> text = ReadFile(model_json_path);
   if (!text.ok()) return text.status();
   const nlohmann::json model = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (model.is_discarded() || !model.is_object()) {

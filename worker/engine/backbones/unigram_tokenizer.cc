@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
 #include "unicode/normalizer2.h"
 #include "unicode/unistr.h"
-#include "worker/engine/backbones/file_bytes.h"
 
 namespace ptune::engine {
 namespace {
@@ -40,7 +40,7 @@ UnigramTokenizer::UnigramTokenizer(const Options& options) : options_(options) {
 
 absl::StatusOr<std::unique_ptr<UnigramTokenizer>> UnigramTokenizer::Load(
     const std::string& vocab_json_path, const Options& options) {
-  absl::StatusOr<std::string> text = ReadFileBytes(vocab_json_path);
+  absl::StatusOr<std::string> text = ReadFile(vocab_json_path);
   if (!text.ok()) return text.status();
   return FromJson(*text, vocab_json_path, options);
 }

@@ -2,10 +2,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "worker/engine/backbone_resolver.h"
-#include "worker/engine/backbones/file_bytes.h"
 #include "worker/engine/formats/safetensors.h"
 #include "worker/engine/methods/method_factory.h"
 
@@ -44,7 +44,7 @@ absl::StatusOr<TrainedPrompt> LoadTrainedPrompt(const std::string& artifacts_dir
                                                 BackboneCache* cache,
                                                 const std::string& model_source) {
   const std::string path = artifacts_dir + "/prompt.safetensors";
-  auto bytes = ReadFileBytes(path);
+  auto bytes = ReadFile(path);
   if (!bytes.ok()) return bytes.status();
   auto file = DecodeSafetensors(*bytes, path);
   if (!file.ok()) return file.status();

@@ -69,10 +69,17 @@ absl::Status RunForward(const ForwardArgs& args) {
   if (!mask.ok()) return mask.status();
   auto decoder = IdsTensor(*file, "decoder_input_ids", args.inputs_path, lm.is_encoder_decoder());
   if (!decoder.ok()) return decoder.status();
+  auto decoder_mask = IdsTensor(*file, "decoder_attention_mask", args.inputs_path, false);
+  if (!decoder_mask.ok()) return decoder_mask.status();
   if (!mask->defined()) *mask = torch::ones_like(*ids);
   if (mask->sizes() != ids->sizes()) {
     return absl::InvalidArgumentError(
         absl::StrCat(args.inputs_path, ": attention_mask and input_ids differ in shape"));
+  }
+  if (decoder_mask->defined() &&
+      (!decoder->defined() || decoder_mask->sizes() != decoder->sizes())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        args.inputs_path, ": decoder_attention_mask and decoder_input_ids differ in shape"));
   }
   for (const auto& [t, name] : {std::pair{*ids, "input_ids"}, {*decoder, "decoder_input_ids"}}) {
     if (!t.defined()) continue;
@@ -82,7 +89,10 @@ absl::Status RunForward(const ForwardArgs& args) {
   LanguageModelInputs inputs;
   inputs.embeds = lm.EmbedTokens(*ids);
   inputs.mask = *mask;
-  if (lm.is_encoder_decoder()) inputs.decoder_input_ids = *decoder;
+  if (lm.is_encoder_decoder()) {
+    inputs.decoder_input_ids = *decoder;
+    inputs.decoder_mask = *decoder_mask;  // undefined = all ones
+  }
   const torch::Tensor logits = lm.Forward(inputs).to(torch::kFloat32);
   SafetensorsFile out;
   out.tensors.push_back(TensorEntry("logits", logits));

@@ -7,11 +7,11 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
+#include "common/file_io.h"
 #include "common/spec_defaults.h"
 #include "common/spec_loader.h"
 #include "common/version.h"
 #include "nlohmann/json.hpp"
-#include "worker/engine/backbones/file_bytes.h"
 #include "worker/engine/cli/console_sink.h"
 #include "worker/engine/cli/inference.h"
 #include "worker/engine/cli/lm_commands.h"
@@ -47,7 +47,7 @@ int RunTrain(const TrainArgs& args) {
   if (!args.resume.empty()) {
     std::string path = args.resume;
     if (std::filesystem::is_directory(path)) path += "/checkpoints/latest.ckpt";
-    auto bytes = ptune::engine::ReadFileBytes(path);
+    auto bytes = ptune::ReadFile(path);
     if (!bytes.ok()) return Fail(bytes.status());
     options.resume_checkpoint = *std::move(bytes);
   }
