@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   int timeout_s = 900;
   std::string json_path;
   CLI::App app{"ptune-loadgen: load against a running ptune-scheduler"};
+  // scripts/load-test.sh passes the sizes first; a later flag overrides.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--address", options.address, "scheduler address, 127.0.0.1:PORT")->required();
   app.add_option("--scheduler-pid", pid, "scheduler PID, for RSS from /proc (0: none)")
       ->check(CLI::NonNegativeNumber);
