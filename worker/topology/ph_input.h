@@ -35,8 +35,9 @@ struct DistanceInput {
 // Parses `text` (the whole input). Rejects: an empty input, text that is not a
 // number, NaN, negative distances (infinite coordinates), a lower/upper triangle whose
 // length is not n(n-1)/2, ragged rows (distance, point-cloud), an asymmetric
-// `distance` matrix, sparse lines that are not "i j d" with integer i != j >= 0, and
-// more than kMaxPoints points.
+// `distance` matrix, sparse lines that are not "i j d" with integer i != j >= 0, a
+// sparse vertex index of 16384 or more (the dense triangle it implies would pass 512
+// MiB), and more than kMaxPoints points.
 absl::StatusOr<DistanceInput> ParseDistanceInput(std::string_view text, InputFormat format,
                                                  std::string_view source);
 

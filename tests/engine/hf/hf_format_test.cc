@@ -191,5 +191,40 @@ TEST(HfConfigTest, RejectsUnsupportedModelsAndBadKeys) {
   EXPECT_EQ(ReadHfConfig("/nonexistent-model-dir").status().code(), absl::StatusCode::kNotFound);
 }
 
+// Inputs found by fuzz/ (scripts/fuzz.sh); each crashed or overflowed before its fix.
+std::string Nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST_F(SafetensorsFileTest, FuzzRegressionDeepMetadataIsRejectedNotAStackOverflow) {
+  const std::string header = "{\"__metadata__\": {\"a\": " + Nested(200000) + "}}";
+  ExpectInvalid(LengthPrefixed(header, header.size()), "not a JSON object");
+}
+
+TEST_F(SafetensorsFileTest, FuzzRegressionShapeWhoseElementCountWrapsTo0) {
+  nlohmann::json wrap = Entry("F32", {}, 0, 0);
+  wrap["shape"] = {uint64_t{1} << 32, uint64_t{1} << 32};
+  ExpectInvalid(Safetensors({{"w", wrap}}, ""), "implausibly large");
+}
+
+TEST(HfConfigTest, FuzzRegressionDeepValueIsRejectedNotAStackOverflow) {
+  const std::string text =
+      "{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": " + Nested(200000) + "}";
+  EXPECT_THAT(ParseHfConfig(text, "c.json").status().message(), HasSubstr("not a JSON object"));
+}
+
+TEST(HfConfigTest, FuzzRegressionHugeSizesSaturateTheEstimateInsteadOfOverflowing) {
+  nlohmann::json j = LlamaJson();
+  j["vocab_size"] = INT64_MAX;
+  j["hidden_size"] = INT64_MAX - 1;
+  j["head_dim"] = 2;
+  absl::StatusOr<HfConfig> c = ParseHfConfig(j.dump(), "c.json");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(ParameterCount(*c), INT64_MAX);
+  EXPECT_EQ(WeightBytes(*c, 4), INT64_MAX);
+  // Real sizes stay exact.
+  absl::StatusOr<HfConfig> small = ParseHfConfig(LlamaJson().dump(), "c.json");
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(WeightBytes(*small, 2), 2 * ParameterCount(*small));
+}
+
 }  // namespace
 }  // namespace ptune::engine::hf

@@ -160,6 +160,19 @@ TEST(HfTokenizerErrors, NoFieldValueCrashes) {
   EXPECT_GT(loads, 1000);
 }
 
+// Found by fuzz/ (scripts/fuzz.sh): a document nested 200,000 deep is refused at parse;
+// the readers and error messages recurse per level and would overflow the stack.
+TEST(HfTokenizerErrors, FuzzRegressionDeepNestingIsRefused) {
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  absl::StatusOr<std::unique_ptr<HfTokenizer>> tokenizer =
+      HfTokenizer::FromJson("{\"model\": {\"type\": \"BPE\"}, \"normalizer\": " + deep + "}",
+                            "deep.json", HfTokenizer::Options());
+  ASSERT_FALSE(tokenizer.ok());
+  EXPECT_EQ(tokenizer.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(tokenizer.status().message().find("nested at most 64 deep"), std::string::npos)
+      << tokenizer.status();
+}
+
 TEST(HfTokenizerIds, SpecialIdsFromTemplatesAndNames) {
   absl::StatusOr<std::unique_ptr<HfTokenizer>> t5 = FromJson(Fixture("unigram_t5_like"));
   ASSERT_TRUE(t5.ok()) << t5.status();

@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "worker/engine/formats/bounded_json.h"
 
 namespace ptune::engine {
 namespace {
@@ -79,8 +80,9 @@ absl::StatusOr<SafetensorsFile> DecodeHeaderAndData(const std::string& bytes,
   for (int i = 0; i < 8; ++i)
     n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
   if (n > bytes.size() - 8) return Malformed(source, "header longer than the file");
-  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n), nullptr, false);
-  if (header.is_discarded() || !header.is_object()) return Malformed(source, "bad JSON header");
+  nlohmann::json header = ParseBoundedJson(std::string_view(bytes).substr(8, n));
+  if (header.is_discarded() || !header.is_object())
+    return Malformed(source, "bad JSON header (or nested deeper than 64)");
   const std::string data = bytes.substr(8 + n);
   SafetensorsFile file;
   for (const auto& [name, info] : header.items()) {

@@ -1,6 +1,7 @@
 #include "worker/engine/hf/hf_config.h"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -9,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/file_io.h"
 #include "nlohmann/json.hpp"
+#include "worker/engine/formats/bounded_json.h"
 
 namespace ptune::engine::hf {
 namespace {
@@ -218,9 +220,10 @@ void ParseT5(Fields& f, HfConfig& c) {
 }  // namespace
 
 absl::StatusOr<HfConfig> ParseHfConfig(const std::string& json_text, const std::string& source) {
-  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  json j = ParseBoundedJson(json_text);
   if (j.is_discarded() || !j.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": not a JSON object (nested at most 64 deep)"));
   }
   absl::StatusOr<Architecture> arch = ResolveArchitecture(j, source);
   if (!arch.ok()) return arch.status();
@@ -248,26 +251,37 @@ absl::StatusOr<HfConfig> ReadHfConfig(const std::string& model_dir) {
 }
 
 int64_t ParameterCount(const HfConfig& c) {
-  const int64_t d = c.hidden_size, inner = c.num_heads * c.head_dim;
-  const int64_t table = c.vocab_size * d * (c.tie_word_embeddings ? 1 : 2);
+  // In double: the sizes come from a user's file, and their products overflow int64 for a
+  // hostile config (found by fuzz/fuzz_hf_config); the result saturates at INT64_MAX so
+  // the memory check refuses it. Exact for every real model (< 2^53 parameters).
+  const double d = c.hidden_size, inner = double(c.num_heads) * c.head_dim;
+  const double table = double(c.vocab_size) * d * (c.tie_word_embeddings ? 1 : 2);
+  double total;
   if (c.family == Family::kT5) {
-    const int64_t attention = 4 * d * inner;
-    const int64_t ffn = (c.gated_ffn ? 3 : 2) * d * c.intermediate_size;
-    const int64_t encoder = c.num_layers * (attention + ffn + 2 * d);
-    const int64_t decoder = c.num_decoder_layers * (2 * attention + ffn + 3 * d);
-    const int64_t bias_tables = 2 * c.relative_attention_num_buckets * c.num_heads;
-    return table + encoder + decoder + bias_tables + 2 * d;
+    const double attention = 4 * d * inner;
+    const double ffn = (c.gated_ffn ? 3 : 2) * d * c.intermediate_size;
+    const double encoder = c.num_layers * (attention + ffn + 2 * d);
+    const double decoder = c.num_decoder_layers * (2 * attention + ffn + 3 * d);
+    const double bias_tables = 2.0 * c.relative_attention_num_buckets * c.num_heads;
+    total = table + encoder + decoder + bias_tables + 2 * d;
+  } else {
+    const double kv = double(c.num_kv_heads) * c.head_dim;
+    double attention = 2 * d * inner + 2 * d * kv;
+    if (c.attention_bias) attention += inner + 2 * kv + (c.family == Family::kLlama ? d : 0);
+    double mlp = 3 * d * c.intermediate_size;
+    if (c.mlp_bias) mlp += 2.0 * c.intermediate_size + d;
+    total = table + c.num_layers * (attention + mlp + 2 * d) + d;
   }
-  const int64_t kv = c.num_kv_heads * c.head_dim;
-  int64_t attention = 2 * d * inner + 2 * d * kv;
-  if (c.attention_bias) attention += inner + 2 * kv + (c.family == Family::kLlama ? d : 0);
-  int64_t mlp = 3 * d * c.intermediate_size;
-  if (c.mlp_bias) mlp += 2 * c.intermediate_size + d;
-  return table + c.num_layers * (attention + mlp + 2 * d) + d;
+  constexpr double kMax = static_cast<double>(std::numeric_limits<int64_t>::max());
+  return total >= kMax ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(total);
 }
 
 int64_t WeightBytes(const HfConfig& config, int dtype_bytes) {
-  return ParameterCount(config) * dtype_bytes;
+  const int64_t parameters = ParameterCount(config);
+  if (dtype_bytes > 0 && parameters > std::numeric_limits<int64_t>::max() / dtype_bytes) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  return parameters * dtype_bytes;
 }
 
 }  // namespace ptune::engine::hf

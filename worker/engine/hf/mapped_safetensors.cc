@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "worker/engine/formats/bounded_json.h"
 
 namespace ptune::engine::hf {
 namespace {
@@ -41,8 +42,13 @@ absl::StatusOr<TensorSlot> ParseSlot(const std::string& name, const json& info, 
       return Malformed(source, where + "has a bad shape " + info["shape"].dump());
     }
     slot.shape.push_back(dim.get<int64_t>());
-    numel *= dim.get<uint64_t>();
-    if (numel > (uint64_t{1} << 48)) return Malformed(source, where + "is implausibly large");
+    // Checked before multiplying: [2^32, 2^32] wrapped to 0 elements and passed as an
+    // empty tensor of 2^64 elements (found by fuzz/fuzz_safetensors_header).
+    const uint64_t size = dim.get<uint64_t>();
+    if (size != 0 && numel > (uint64_t{1} << 48) / size) {
+      return Malformed(source, where + "is implausibly large");
+    }
+    numel *= size;
   }
   const uint64_t begin = info["data_offsets"][0].get<uint64_t>();
   const uint64_t end = info["data_offsets"][1].get<uint64_t>();
@@ -115,9 +121,9 @@ absl::StatusOr<SafetensorsLayout> ParseSafetensorsLayout(const char* prefix, uin
     return Malformed(source, absl::StrCat("header length ", n, " runs past the end of the ",
                                           file_size, "-byte file (truncated?)"));
   }
-  json header = json::parse(prefix + 8, prefix + 8 + n, nullptr, /*allow_exceptions=*/false);
+  json header = ParseBoundedJson(std::string_view(prefix + 8, n));
   if (header.is_discarded() || !header.is_object()) {
-    return Malformed(source, "the header is not a JSON object");
+    return Malformed(source, "the header is not a JSON object (nested at most 64 deep)");
   }
   SafetensorsLayout layout;
   const uint64_t data_begin = 8 + n;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/file_io.h"
+#include "worker/engine/formats/bounded_json.h"
 #include "worker/engine/tokenizers/utf8.h"
 
 namespace ptune::engine {
@@ -95,9 +96,10 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::Load(const std::string
 absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::FromJson(std::string_view json_text,
                                                                    const std::string& source_name,
                                                                    const Options& options) {
-  const Json root = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  const Json root = ParseBoundedJson(json_text);
   if (root.is_discarded() || !root.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(source_name, ": not a JSON object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ": not a JSON object (nested at most 64 deep)"));
   }
   auto tokenizer = std::unique_ptr<HfTokenizer>(new HfTokenizer());
   if (absl::Status status = tokenizer->ParseComponents(root, options); !status.ok()) {
