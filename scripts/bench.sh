@@ -52,5 +52,6 @@ trap '[[ -z $cleanup ]] || rm -rf "$cleanup"' EXIT
 mkdir -p "$out/results"
 command="scripts/bench.sh"
 ((${#args[@]})) && command+=" ${args[*]}"
+[[ $build_dir == build-bench ]] || command+=" --build-dir $build_dir"
 python3 bench/suite/run.py --build-dir "$build_dir" --out-md "$out/benchmarks.md" \
   --out-dir "$out/results" --command "$command" "${args[@]}"
