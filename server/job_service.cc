@@ -8,6 +8,7 @@
 #include "common/job_state.h"
 #include "server/auth_adapter.h"
 #include "server/grpc_status.h"
+#include "server/submit_validation.h"
 #include "server/watch_reactor.h"
 
 namespace ptune::server {
@@ -92,6 +93,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* co
                                                  ptune::v1::Job* response) {
   absl::StatusOr<Principal> principal = Authenticate(*auth_, *context);
   if (!principal.ok()) return Finished(context, principal.status());
+  if (absl::Status s = ValidateJobId(request->job_id()); !s.ok()) return Finished(context, s);
   absl::StatusOr<ptune::v1::Job> job = manager_->Get(principal->caller, request->job_id());
   if (job.ok()) *response = *std::move(job);
   return Finished(context, job.status());
@@ -112,6 +114,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
                                                     ptune::v1::Job* response) {
   absl::StatusOr<Principal> principal = Authenticate(*auth_, *context);
   if (!principal.ok()) return Finished(context, principal.status());
+  if (absl::Status s = ValidateJobId(request->job_id()); !s.ok()) return Finished(context, s);
   absl::StatusOr<ptune::v1::Job> job =
       manager_->Cancel(principal->caller, request->job_id(), request->reason());
   if (job.ok()) *response = *std::move(job);
@@ -138,6 +141,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::StartWatch(
   if (!grpc::SerializationTraits<ptune::v1::WatchJobRequest>::Deserialize(&copy, &request).ok()) {
     return new Failed(absl::InvalidArgumentError("malformed WatchJobRequest"));
   }
+  if (absl::Status s = ValidateJobId(request.job_id()); !s.ok()) return new Failed(s);
   absl::StatusOr<ptune::v1::Job> job = manager_->Get(principal->caller, request.job_id());
   if (!job.ok()) return new Failed(job.status());
   return new WatchReactor(store_, hub_, metrics_, job->id(), request.after_seq(),
@@ -148,10 +152,9 @@ grpc::ServerWriteReactor<ArtifactChunk>* JobServiceImpl::GetArtifact(
     grpc::CallbackServerContext* context, const ptune::v1::GetArtifactRequest* request) {
   absl::StatusOr<Principal> principal = Authenticate(*auth_, *context);
   if (!principal.ok()) return new FailedWriter<ArtifactChunk>(principal.status());
-  if (request->name().empty()) {
-    return new FailedWriter<ArtifactChunk>(absl::InvalidArgumentError(
-        "name: required (an ArtifactInfo.name of the job, or \"checkpoint\")"));
-  }
+  absl::Status valid = ValidateJobId(request->job_id());
+  if (valid.ok()) valid = ValidateArtifactName(request->name());
+  if (!valid.ok()) return new FailedWriter<ArtifactChunk>(valid);
   absl::StatusOr<JobBlob> blob =
       manager_->GetBlob(principal->caller, request->job_id(), request->name());
   if (!blob.ok()) return new FailedWriter<ArtifactChunk>(blob.status());

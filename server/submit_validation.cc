@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/spec_defaults.h"
 #include "common/spec_limits.h"
@@ -59,6 +60,38 @@ absl::Status ValidateLabels(const ptune::v1::SubmitJobRequest& request) {
   return absl::OkStatus();
 }
 
+// Names that reach the worker's file system: no NUL byte (C APIs would cut the name
+// there) and no ".." component (out of the directory it is resolved in). A dataset is a
+// built-in name, so it takes no '/' either.
+absl::Status ValidatePathName(absl::string_view field, const std::string& value, bool plain) {
+  if (value.find('\0') != std::string::npos) {
+    return Invalid(field, "must not contain a NUL byte", absl::StrCat(value.size(), " bytes"));
+  }
+  if (plain && value.find('/') != std::string::npos) {
+    return Invalid(field, "must be a built-in dataset name, not a path", Quote(value));
+  }
+  for (absl::string_view part : absl::StrSplit(value, '/')) {
+    if (part == "..") return Invalid(field, "must not contain \"..\" components", Quote(value));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePathNames(const ptune::v1::JobSpec& spec) {
+  const ptune::v1::DataSpec& data = spec.data();
+  const std::pair<const char*, const std::string*> paths[] = {
+      {"spec.model.source", &spec.model().source()},
+      {"spec.data.train_file", &data.train_file()},
+      {"spec.data.validation_file", &data.validation_file()},
+      {"spec.data.test_file", &data.test_file()}};
+  if (absl::Status s = ValidatePathName("spec.data.dataset", data.dataset(), true); !s.ok()) {
+    return s;
+  }
+  for (const auto& [field, value] : paths) {
+    if (absl::Status s = ValidatePathName(field, *value, false); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ptune::v1::JobSpec> ValidateSubmitRequest(
@@ -80,6 +113,7 @@ absl::StatusOr<ptune::v1::JobSpec> ValidateSubmitRequest(
   }
   if (absl::Status status = ValidateLabels(request); !status.ok()) return status;
   if (!request.has_spec()) return Invalid("spec", "required", "nothing");
+  if (absl::Status status = ValidatePathNames(request.spec()); !status.ok()) return status;
   // Before anything walks the spec: a bound on the whole keeps every check below cheap.
   const size_t spec_bytes = request.spec().ByteSizeLong();
   if (spec_bytes > kMaxSpecBytes) {
@@ -91,6 +125,26 @@ absl::StatusOr<ptune::v1::JobSpec> ValidateSubmitRequest(
   // The validator names paths inside the spec; in a SubmitJobRequest they live in spec.
   if (absl::Status status = ValidateJobSpec(effective, "spec."); !status.ok()) return status;
   return effective;
+}
+
+absl::Status ValidateJobId(const std::string& job_id) {
+  if (job_id.size() > kMaxRequestId) {
+    return Invalid("job_id", absl::StrCat("at most ", kMaxRequestId, " bytes"),
+                   absl::StrCat(job_id.size(), " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateArtifactName(const std::string& name) {
+  if (name.empty()) {
+    return Invalid("name", "required (an ArtifactInfo.name of the job, or \"checkpoint\")", "\"\"");
+  }
+  if (name.size() > kMaxPathBytes) {
+    return Invalid("name", absl::StrCat("at most ", kMaxPathBytes, " bytes"),
+                   absl::StrCat(name.size(), " bytes"));
+  }
+  if (name[0] == '/') return Invalid("name", "must be a relative artifact name", Quote(name));
+  return ValidatePathName("name", name, false);
 }
 
 }  // namespace ptune::server

@@ -18,6 +18,14 @@ namespace ptune::server {
 absl::StatusOr<ptune::v1::JobSpec> ValidateSubmitRequest(
     const ptune::v1::SubmitJobRequest& request);
 
+// A job id as a request names it: INVALID_ARGUMENT for more than 128 bytes (so errors
+// never echo a huge id back), otherwise OK (unknown ids are NOT_FOUND later).
+absl::Status ValidateJobId(const std::string& job_id);
+
+// GetArtifact's name: required, at most 4096 bytes, relative, without NUL bytes or ".."
+// components (INVALID_ARGUMENT naming "name").
+absl::Status ValidateArtifactName(const std::string& name);
+
 }  // namespace ptune::server
 
 #endif  // PTUNE_SERVER_SUBMIT_VALIDATION_H_
