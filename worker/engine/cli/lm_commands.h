@@ -15,14 +15,15 @@ namespace ptune::engine {
 struct ForwardArgs {
   std::string model_dir;  // an HF model directory (or a name under models_dir)
   std::string models_dir;
-  std::string inputs_path;  // int64 input_ids, attention_mask (+ decoder_input_ids)
-  std::string out_path;     // float32 logits
+  // int64 input_ids, attention_mask (+ decoder_input_ids, decoder_attention_mask)
+  std::string inputs_path;
+  std::string out_path;  // float32 logits
 };
 
 // Writes OUT with "logits" (float32, B x T x V or B x S x V). Other tensors in IN are
-// ignored; attention_mask defaults to all ones. INVALID_ARGUMENT naming the file and
-// tensor for a missing input_ids, decoder_input_ids of an encoder-decoder model, a wrong
-// dtype or shape, ids outside the vocabulary; errors of the model loader.
+// ignored; attention_mask and decoder_attention_mask default to all ones. INVALID_ARGUMENT naming
+// the file and tensor for a missing input_ids, decoder_input_ids of an encoder-decoder model, a
+// wrong dtype or shape, ids outside the vocabulary; errors of the model loader.
 absl::Status RunForward(const ForwardArgs& args);
 
 struct GenerateArgs {
