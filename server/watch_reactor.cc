@@ -30,11 +30,16 @@ WatchReactor::WatchReactor(JobStore* store, EventHub* hub, SchedulerMetrics* met
   // Subscribe before the first store read: every event is then either already in the
   // store when we read it, or published to us afterwards (events are published only
   // after they are durable), so nothing falls in between.
-  subscription_ = hub_->Subscribe(job_id_, [this] {
+  std::shared_ptr<EventHub::Subscription> subscription = hub_->Subscribe(job_id_, [this] {
     std::lock_guard<std::mutex> lock(mu_);
+    // A publish may notify between Subscribe and the assignment below (the load test's
+    // scheduler crashed on the null subscription); the Pump below takes what was offered.
+    if (subscription_ == nullptr) return;
     Pump();
   });
+  // Not held across Subscribe: Publish holds the hub's lock while it takes ours.
   std::lock_guard<std::mutex> lock(mu_);
+  subscription_ = std::move(subscription);
   if (finished) {
     FinishOnce(grpc::Status::OK);
   } else {
