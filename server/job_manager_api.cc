@@ -74,7 +74,8 @@ void JobManager::Submit(const Caller& caller, const ptune::v1::SubmitJobRequest&
       JobEntry& entry = *jobs_.Find(id);
       if (!status.ok()) {
         jobs_.Erase(id);
-        response = absl::UnavailableError(absl::StrCat("job not stored: ", status.message()));
+        // The store's code stands: a full disk is RESOURCE_EXHAUSTED, a lost one UNAVAILABLE.
+        response = absl::Status(status.code(), absl::StrCat("job not stored: ", status.message()));
       } else {
         entry.durable = true;
         metrics_->JobSubmitted();

@@ -163,12 +163,8 @@ TEST(StoreFull, SubmitsFailResourceExhaustedReadsWorkAndSubmitsResumeOnceFreed) 
   }
   ASSERT_FALSE(failure.ok()) << "the size limit was never hit";
   ASSERT_FALSE(acknowledged.empty());
-  // RESOURCE_EXHAUSTED tells a client not to retry blindly. The job manager currently
-  // re-labels every failed submit commit UNAVAILABLE (server/job_manager_api.cc); the
-  // store's message still says the store is full.
-  EXPECT_TRUE(failure.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
-              failure.error_code() == grpc::StatusCode::UNAVAILABLE)
-      << failure.error_code() << " " << failure.error_message();
+  // RESOURCE_EXHAUSTED tells a client not to retry blindly (UNAVAILABLE would).
+  EXPECT_EQ(failure.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << failure.error_message();
   EXPECT_NE(failure.error_message().find("the store is full"), std::string::npos)
       << failure.error_message();
   EXPECT_NE(failure.error_message().find(fleet.store_path()), std::string::npos)
