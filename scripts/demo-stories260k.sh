@@ -21,15 +21,6 @@ work=${PTUNE_DEMO_DIR:-$PWD/out/demo-stories260k}
 port=${PTUNE_DEMO_PORT:-50552}
 spec=${PTUNE_DEMO_SPEC:-examples/stories260k/pt-boat.yaml}
 model=examples/models/stories260k
-mkdir -p "$work"
-rm -f "$work/ptune.db" "$work/ptune.db-wal" "$work/ptune.db-shm"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
 
 generate() {  # generate PROMPT_DIR_OR_EMPTY: greedy, from BOS, 60 new tokens
   local prompt=()
@@ -41,28 +32,10 @@ generate() {  # generate PROMPT_DIR_OR_EMPTY: greedy, from BOS, 60 new tokens
 echo "demo: stories260k from BOS, no prompt (greedy):"
 echo "  $(generate "")"
 
-"$bin/server/ptune-scheduler" --listen "127.0.0.1:$port" --store "$work/ptune.db" \
-  --metrics-listen 127.0.0.1:0 >"$work/scheduler.log" 2>&1 &
-pids+=($!)
+source scripts/demo-service.sh
 # One training thread: on a small model more threads only add synchronisation.
-"$bin/worker/agent/ptune-worker" --scheduler "127.0.0.1:$port" --id demo-lm-worker \
-  --models-dir "$PWD/examples/models" --threads 1 \
-  --work-dir "$work/worker" --shutdown-timeout 5 >"$work/worker.log" 2>&1 &
-pids+=($!)
-
-ctl=("$bin/client/ptunectl" --server "127.0.0.1:$port")
-for _ in $(seq 1 100); do
-  if "${ctl[@]}" workers 2>/dev/null | grep -q demo-lm-worker; then break; fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "demo: a process died; see $work/*.log" >&2; exit 1; }
-  done
-  sleep 0.2
-done
-
-job=$("${ctl[@]}" submit "$spec" -o id)
-echo "demo: submitted job $job (logs in $work)"
-"${ctl[@]}" watch "$job"
-"${ctl[@]}" download "$job" --out "$work/$job"
+demo_start_service demo-lm-worker --models-dir "$PWD/examples/models" --threads 1
+demo_run_job
 echo "demo: the trained prompt and its PEFT adapter are in $work/$job"
 echo "demo: stories260k from BOS behind the tuned prompt (greedy):"
 echo "  $(generate "$work/$job")"
